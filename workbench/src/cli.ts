@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+/**
+ * argv -> a command, and the one top-level error handler: typed WorkbenchErrors become an exit code and a
+ * one-line fix; anything else is a bug and is printed with its stack.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import pc from 'picocolors';
+import { loadConfig, type ConfigOverrides } from './config/load.js';
+import { AbortedError, WorkbenchError } from './errors.js';
+import { withScope } from './lifecycle.js';
+import { command as bench } from './commands/bench.js';
+import { command as local } from './commands/local.js';
+import { command as parity } from './commands/parity.js';
+import { command as promote } from './commands/promote.js';
+import { command as setup } from './commands/setup.js';
+import { command as stop } from './commands/stop.js';
+import type { CommandSpec, Output } from './commands/types.js';
+
+export const COMMANDS: CommandSpec[] = [setup, local, stop, parity, promote, bench];
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function makeOutput(): Output {
+  return {
+    info: (line) => process.stderr.write(`${line}\n`),
+    warn: (line) => process.stderr.write(`${pc.yellow('warning:')} ${line}\n`),
+    result: (line) => process.stdout.write(`${line}\n`),
+    isTTY: Boolean(process.stderr.isTTY),
+  };
+}
+
+export function reportError(err: unknown, out: Output): number {
+  if (err instanceof WorkbenchError) {
+    process.stderr.write(`${pc.red('error:')} ${err.message}\n`);
+    if (err.fix) process.stderr.write(`${pc.cyan('fix:')} ${err.fix}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof CommanderError) return err.exitCode;
+  out.info(pc.red('unexpected error (a bug: please report it with the lines below)'));
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const out = makeOutput();
+  const program = new Command('workbench')
+    .description('Fruits! workbench: run the PySpark image job locally, check parity, promote to EMR (EU).')
+    .showHelpAfterError()
+    .exitOverride();
+  let exitCode = 0;
+  for (const spec of COMMANDS) {
+    const cmd = program
+      .command(spec.name)
+      .description(spec.description)
+      .option('-c, --config <file>', 'config file (default: workbench.yaml at the repo root)')
+      .option('-p, --profile <name>', 'profile: local | cluster | emr (default: defaultProfile in the config)')
+      .exitOverride();
+    spec.configure(cmd);
+    cmd.action(async (...actionArgs: unknown[]) => {
+      const self = actionArgs.at(-1) as Command;
+      const options = self.opts();
+      const operands = self.args;
+      exitCode =
+        (await withScope(async (scope) => {
+          let loaded = false;
+          const ctx = {
+            ...scope,
+            out,
+            env: process.env,
+            root: REPO_ROOT,
+            loadConfig(flags: ConfigOverrides = {}) {
+              if (loaded) throw new Error('loadConfig called twice in one command');
+              loaded = true;
+              return loadConfig({
+                root: REPO_ROOT,
+                configPath: options.config ? path.resolve(String(options.config)) : undefined,
+                env: process.env,
+                flags: { profile: options.profile as string | undefined, ...flags },
+              });
+            },
+          };
+          const code = await spec.run({ options, operands }, ctx);
+          if (scope.signal.aborted) throw new AbortedError();
+          return code ?? 0;
+        })) ?? 0;
+    });
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError && (err.code === 'commander.helpDisplayed' || err.code === 'commander.version')) return 0;
+    if (err instanceof CommanderError && err.code === 'commander.help') return 0;
+    return reportError(err, out);
+  }
+}
+
+const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => process.exit(reportError(err, makeOutput())),
+  );
+}

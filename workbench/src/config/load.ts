@@ -1,0 +1,150 @@
+/**
+ * Loads the config once, at the edge: defaults <- workbench.yaml <- WORKBENCH_* env vars <- command-line flags.
+ * Every problem is reported at once (ConfigError), each naming its key and a fix. Nothing below this module
+ * reads process.env: the env is passed in.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { FileConfigSchema, ProfileSchema, type Profile, type WorkbenchConfig } from './schema.js';
+
+/** Overrides that flags (or env vars) may set. Each maps to one config key. */
+export interface ConfigOverrides {
+  profile?: string;
+  input?: string;
+  weights?: string;
+  backend?: string;
+  region?: string;
+  budgetEur?: string | number;
+  cacheDir?: string;
+}
+
+/** Env var -> override, in documented order (README "Configuration"). */
+export const ENV_VARS: Record<keyof ConfigOverrides, string> = {
+  profile: 'WORKBENCH_PROFILE',
+  input: 'WORKBENCH_INPUT',
+  weights: 'WORKBENCH_WEIGHTS',
+  backend: 'WORKBENCH_BACKEND',
+  region: 'WORKBENCH_REGION',
+  budgetEur: 'WORKBENCH_BUDGET_EUR',
+  cacheDir: 'WORKBENCH_CACHE_DIR',
+};
+
+export interface LoadOptions {
+  root: string;
+  /** Defaults to <root>/workbench.yaml; a missing default file means all defaults. */
+  configPath?: string;
+  env?: Record<string, string | undefined>;
+  flags?: ConfigOverrides;
+}
+
+type Problem = ConstructorParameters<typeof ConfigError>[0][number];
+
+function zodProblems(error: z.ZodError, prefix = ''): Problem[] {
+  return error.issues.map((issue) => {
+    const key = [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(root)';
+    let fix: string | undefined;
+    if (issue.code === 'unrecognized_keys') fix = `remove or rename ${issue.keys.join(', ')}`;
+    return { key, message: issue.message, fix };
+  });
+}
+
+function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let cur = obj;
+  for (const part of parts.slice(0, -1)) {
+    if (typeof cur[part] !== 'object' || cur[part] === null) cur[part] = {};
+    cur = cur[part] as Record<string, unknown>;
+  }
+  cur[parts.at(-1)!] = value;
+}
+
+export function loadConfig(opts: LoadOptions): WorkbenchConfig {
+  const env = opts.env ?? {};
+  const problems: Problem[] = [];
+  const configPath = opts.configPath ?? path.join(opts.root, 'workbench.yaml');
+  const configName = path.relative(opts.root, configPath) || configPath;
+
+  // 1. The file.
+  let raw: Record<string, unknown> = {};
+  if (existsSync(configPath)) {
+    const doc = parseDocument(readFileSync(configPath, 'utf8'));
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) problems.push({ key: configName, message: `YAML: ${e.message.split('\n')[0]}` });
+      throw new ConfigError(problems, configName);
+    }
+    const value = doc.toJS() ?? {};
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      throw new ConfigError([{ key: configName, message: 'must be a YAML mapping' }], configName);
+    }
+    raw = value as Record<string, unknown>;
+  } else if (opts.configPath) {
+    throw new ConfigError([{ key: configName, message: 'file not found', fix: 'pass an existing --config path' }]);
+  }
+
+  // 2. Env vars, then 3. flags, as overrides of individual keys.
+  const overrides: ConfigOverrides = {};
+  for (const [k, name] of Object.entries(ENV_VARS) as [keyof ConfigOverrides, string][]) {
+    const v = env[name];
+    if (v !== undefined && v !== '') overrides[k] = v;
+  }
+  for (const [k, v] of Object.entries(opts.flags ?? {}) as [keyof ConfigOverrides, string | undefined][]) {
+    if (v !== undefined && v !== '') overrides[k] = v;
+  }
+
+  const merged = structuredClone(raw);
+  if (overrides.input !== undefined) setPath(merged, 'job.input', overrides.input);
+  if (overrides.weights !== undefined) setPath(merged, 'job.weights', overrides.weights);
+  if (overrides.backend !== undefined) setPath(merged, 'stack.backend', overrides.backend);
+
+  const parsed = FileConfigSchema.safeParse(merged);
+  if (!parsed.success) problems.push(...zodProblems(parsed.error));
+
+  const profileName = overrides.profile ?? (parsed.success ? parsed.data.defaultProfile : 'local');
+  let profile: Profile | undefined;
+  if (parsed.success) {
+    const profiles = parsed.data.profiles;
+    profile = profiles[profileName];
+    if (!profile) {
+      problems.push({
+        key: 'profile',
+        message: `unknown profile "${profileName}"`,
+        fix: `use one of: ${Object.keys(profiles).join(', ')} (or add it under profiles: in ${configName})`,
+      });
+    } else {
+      // Region and budget overrides apply to the selected profile only; re-validate it so they are checked too.
+      const p: Record<string, unknown> = structuredClone(profile) as Record<string, unknown>;
+      if (overrides.region !== undefined) p.region = overrides.region;
+      if (overrides.budgetEur !== undefined) {
+        if (profile.kind !== 'emr') {
+          problems.push({ key: 'budgetEur', message: `only the emr profile has a budget (profile "${profileName}" is ${profile.kind})` });
+        } else p.budgetEur = Number(overrides.budgetEur);
+      }
+      const again = ProfileSchema.safeParse(p);
+      if (again.success) profile = again.data;
+      else problems.push(...zodProblems(again.error, `profiles.${profileName}`));
+    }
+  }
+
+  if (problems.length > 0 || !parsed.success || !profile) throw new ConfigError(problems, configName);
+
+  const home = env.HOME ?? homedir();
+  const cacheBase = env.XDG_CACHE_HOME || path.join(home, '.cache');
+  const cacheDir = path.resolve(overrides.cacheDir ?? path.join(cacheBase, 'fruits-workbench'));
+  const data = parsed.data;
+  return {
+    root: opts.root,
+    cacheDir,
+    runsDir: path.join(opts.root, 'runs'),
+    job: data.job,
+    storage: data.storage,
+    stack: data.stack,
+    parity: data.parity,
+    profileName,
+    profile,
+    profiles: data.profiles,
+  };
+}

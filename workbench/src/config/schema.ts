@@ -1,0 +1,189 @@
+/**
+ * The one typed config. `workbench.yaml` describes the job once (`job`), where data lives (`storage`), the local
+ * stack (`stack`), parity tolerances (`parity`) and the profiles that say where the job runs. A profile changes
+ * where the job runs and the region, never what the job does: job settings are not allowed inside profiles.
+ *
+ * Validation happens once, at the edge (config/load.ts); everything downstream receives a `WorkbenchConfig`.
+ */
+import { z } from 'zod';
+
+/** EU regions the workbench accepts for data and compute (GDPR). London and Zurich are outside the EU. */
+export const EU_REGIONS = ['eu-west-1', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'eu-south-1', 'eu-south-2'] as const;
+export type EuRegion = (typeof EU_REGIONS)[number];
+
+const region = z
+  .string()
+  .refine((r) => (EU_REGIONS as readonly string[]).includes(r), {
+    message: `must be an EU region (GDPR): one of ${EU_REGIONS.join(', ')}`,
+  });
+
+const weightsSpec = z
+  .string()
+  .min(1)
+  .refine((w) => !w.startsWith('random:') || /^random:\d+$/.test(w), {
+    message: 'random weights take an integer seed, e.g. random:0',
+  });
+
+export const INTERPOLATIONS = ['nearest', 'bilinear', 'bicubic', 'lanczos'] as const;
+
+/** What the job computes. Identical on every profile. */
+export const JobSchema = z
+  .object({
+    /** Local folder uploaded to the stack's bucket, or an s3:// / s3a:// URI used as is. */
+    input: z.string().min(1).default('sample-data/fruits-synthetic'),
+    /** auto | imagenet | path or URI of a Keras weights file | random:SEED. `auto`: see setup/weights.ts. */
+    weights: weightsSpec.default('auto'),
+    imageSize: z.number().int().min(32).max(1024).default(224),
+    interpolation: z.enum(INTERPOLATIONS).default('bilinear'),
+    arrowBatchSize: z.number().int().min(1).max(100_000).default(64),
+    /** 0 = Spark's default parallelism. */
+    partitions: z.number().int().min(0).default(0),
+    pca: z
+      .object({
+        /** A fixed k, or 'auto' to choose the smallest k reaching varianceThreshold. */
+        k: z.union([z.literal('auto'), z.number().int().min(1).max(1280)]).default('auto'),
+        varianceThreshold: z.number().gt(0).max(1).default(0.95),
+        standardize: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export const StorageSchema = z
+  .object({
+    bucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name (lower case, digits, dots, dashes)')
+      .default('fruits-workbench'),
+    inputsPrefix: z.string().default('inputs'),
+    runsPrefix: z.string().default('runs'),
+  })
+  .strict();
+
+export const StackSchema = z
+  .object({
+    backend: z.enum(['auto', 'native', 'docker']).default('auto'),
+    /** Where stack state (MinIO data, pids, logs, generated credentials) lives. Relative to the repo root. */
+    stateDir: z.string().default('.workbench'),
+    /** 0 = pick a free port on 127.0.0.1. */
+    minioPort: z.number().int().min(0).max(65535).default(0),
+    readyTimeoutSeconds: z.number().int().min(1).default(90),
+  })
+  .strict();
+
+const sparkLocal = z
+  .object({
+    master: z.string().default('local[*]'),
+    driverMemory: z.string().default('4g'),
+  })
+  .strict();
+
+const sparkCluster = z
+  .object({
+    workers: z.number().int().min(1).max(8).default(2),
+    workerCores: z.number().int().min(1).default(1),
+    workerMemory: z.string().default('3g'),
+    driverMemory: z.string().default('2g'),
+  })
+  .strict();
+
+export const LocalProfileSchema = z
+  .object({ kind: z.literal('local'), region: region.default('eu-west-3'), spark: sparkLocal.prefault({}) })
+  .strict();
+
+export const ClusterProfileSchema = z
+  .object({ kind: z.literal('cluster'), region: region.default('eu-west-3'), spark: sparkCluster.prefault({}) })
+  .strict();
+
+const instanceGroup = z
+  .object({
+    instanceType: z.string().min(1),
+    count: z.number().int().min(1).max(20),
+  })
+  .strict();
+
+export const EmrProfileSchema = z
+  .object({
+    kind: z.literal('emr'),
+    region: region.default('eu-west-3'),
+    /** Bucket for inputs, artifact, outputs and logs; must live in `region`. Empty = `<storage.bucket>-<account>-<region>`. */
+    bucket: z.string().default(''),
+    /** EMR release; must map to the pinned Spark in emr/releases.ts. */
+    releaseLabel: z.string().default('emr-7.13.0'),
+    master: instanceGroup.default({ instanceType: 'm5.xlarge', count: 1 }),
+    core: instanceGroup.default({ instanceType: 'm5.xlarge', count: 2 }),
+    spot: z.boolean().default(false),
+    /** Auto-termination after this much idle time, a safety net behind the workbench's own teardown. */
+    idleTimeoutMinutes: z.number().int().min(5).max(24 * 60).default(30),
+    /** Planned run time used for the cost estimate, and the poller's bounded wait. */
+    plannedMinutes: z.number().int().min(5).max(24 * 60).default(60),
+    budgetEur: z.number().positive().default(10),
+    serviceRole: z.string().default('EMR_DefaultRole'),
+    instanceProfile: z.string().default('EMR_EC2_DefaultRole'),
+    subnetId: z.string().optional(),
+    tags: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
+export const ProfileSchema = z.discriminatedUnion('kind', [LocalProfileSchema, ClusterProfileSchema, EmrProfileSchema]);
+
+/** Named tolerances of the parity checks (see parity/). Recorded in every parity report. */
+export const ParitySchema = z
+  .object({
+    featureMaxAbs: z.number().nonnegative().default(1e-3),
+    featureCosineMin: z.number().min(0).max(1).default(0.9999),
+    varianceRatioAbs: z.number().nonnegative().default(1e-4),
+    axisCosineMin: z.number().min(0).max(1).default(0.999),
+    /** Relative gap under which two eigenvalues count as equal: compare subspaces, not single axes. */
+    eigengapRel: z.number().nonnegative().default(1e-2),
+    projectionMaxAbs: z.number().nonnegative().default(1e-2),
+  })
+  .strict();
+
+export const FileConfigSchema = z
+  .object({
+    job: JobSchema.prefault({}),
+    storage: StorageSchema.prefault({}),
+    stack: StackSchema.prefault({}),
+    parity: ParitySchema.prefault({}),
+    /** Profile used when no --profile / WORKBENCH_PROFILE is given. */
+    defaultProfile: z.string().default('local'),
+    profiles: z.record(z.string(), ProfileSchema).default({
+      local: { kind: 'local', region: 'eu-west-3', spark: { master: 'local[*]', driverMemory: '4g' } },
+      cluster: {
+        kind: 'cluster',
+        region: 'eu-west-3',
+        spark: { workers: 2, workerCores: 1, workerMemory: '3g', driverMemory: '2g' },
+      },
+    } as never),
+  })
+  .strict();
+
+export type JobSettings = z.infer<typeof JobSchema>;
+export type StorageSettings = z.infer<typeof StorageSchema>;
+export type StackSettings = z.infer<typeof StackSchema>;
+export type ParityTolerances = z.infer<typeof ParitySchema>;
+export type LocalProfile = z.infer<typeof LocalProfileSchema>;
+export type ClusterProfile = z.infer<typeof ClusterProfileSchema>;
+export type EmrProfile = z.infer<typeof EmrProfileSchema>;
+export type Profile = z.infer<typeof ProfileSchema>;
+export type FileConfig = z.infer<typeof FileConfigSchema>;
+
+/** The resolved config every command receives: file, then env, then flags, validated once. */
+export interface WorkbenchConfig {
+  /** Absolute path of the repository root (where workbench.yaml lives). */
+  root: string;
+  /** Where downloads and builds are cached, outside the repo (default ~/.cache/fruits-workbench). */
+  cacheDir: string;
+  /** Absolute path of the runs folder (runs/<run-id>/). */
+  runsDir: string;
+  job: JobSettings;
+  storage: StorageSettings;
+  stack: StackSettings;
+  parity: ParityTolerances;
+  profileName: string;
+  profile: Profile;
+  /** All profiles, for commands that use two (parity's default compares local and cluster). */
+  profiles: Record<string, Profile>;
+}
