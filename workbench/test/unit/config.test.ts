@@ -1,0 +1,62 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/errors.js';
+
+function withYaml(text: string) {
+  const root = mkdtempSync(path.join(tmpdir(), 'wb-config-'));
+  writeFileSync(path.join(root, 'workbench.yaml'), text);
+  return root;
+}
+
+describe('loadConfig', () => {
+  it('gives defaults when there is no file', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'wb-config-'));
+    const cfg = loadConfig({ root, env: { HOME: '/home/u' } });
+    expect(cfg.profileName).toBe('local');
+    expect(cfg.job.weights).toBe('auto');
+    expect(cfg.job.pca).toEqual({ k: 'auto', varianceThreshold: 0.95, standardize: false });
+    expect(cfg.cacheDir).toBe('/home/u/.cache/fruits-workbench');
+  });
+
+  it('reports every problem at once, naming each key', () => {
+    const root = withYaml('job:\n  imageSize: 7\n  weights: "random:x"\n  colour: red\nprofiles:\n  local: { kind: local, region: us-east-1 }\n');
+    let err: unknown;
+    try {
+      loadConfig({ root, env: {} });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const keys = (err as ConfigError).problems.map((p) => p.key);
+    expect(keys).toEqual(expect.arrayContaining(['job.imageSize', 'job.weights', 'job', 'profiles.local.region']));
+    expect((err as ConfigError).message).toMatch(/EU region/);
+    expect((err as ConfigError).message).toMatch(/colour/);
+  });
+
+  it('applies file, then env, then flags', () => {
+    const root = withYaml('job:\n  weights: imagenet\n  input: from-file\n');
+    const cfg = loadConfig({
+      root,
+      env: { WORKBENCH_WEIGHTS: 'random:1', WORKBENCH_INPUT: 'from-env', WORKBENCH_PROFILE: 'cluster' },
+      flags: { input: 'from-flag' },
+    });
+    expect(cfg.job.weights).toBe('random:1');
+    expect(cfg.job.input).toBe('from-flag');
+    expect(cfg.profileName).toBe('cluster');
+    expect(cfg.profile.kind).toBe('cluster');
+  });
+
+  it('refuses a non-EU region override and an unknown profile with a fix', () => {
+    const root = withYaml('');
+    expect(() => loadConfig({ root, env: {}, flags: { region: 'eu-west-2' } })).toThrow(/profiles\.local\.region: must be an EU region/);
+    expect(() => loadConfig({ root, env: {}, flags: { profile: 'nope' } })).toThrow(/unknown profile "nope"/);
+  });
+
+  it('reports YAML syntax errors with the file name', () => {
+    const root = withYaml('job: [unclosed\n');
+    expect(() => loadConfig({ root, env: {} })).toThrow(/workbench\.yaml/);
+  });
+});
