@@ -1,0 +1,72 @@
+# The two commands of the quick start are `make local` and `make test`. Every target sets up what it needs,
+# idempotently; downloads and builds are cached outside the repo (~/.cache/fruits-workbench, ~/.cache/pip,
+# ~/.npm, Go's module and build caches).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+NODE_MARKER := node_modules/.fruits-package-lock.sha256
+WB := npx --no-install tsx workbench/src/cli.ts
+
+.PHONY: help prereqs node-deps setup local stop data test test-unit test-python test-integration typecheck bench parity promote-plan clean
+
+help:
+	@echo "make local   set up, start the local stack, run the job on the sample data, print the results"
+	@echo "make test    set up, run every test (unit, pipeline, integration, end to end)"
+	@echo "make stop    stop a stack kept with 'npm run local -- --keep'"
+	@echo "make data    download the real Fruits-360 dataset (online) and extract a subset into sample-data/fruits-360"
+	@echo "make bench   run the benchmarks (figures in bench-results/)"
+
+# Node and npm are needed before anything else can check the rest (the workbench checks java, python3.11, go).
+prereqs:
+	@command -v node >/dev/null || { echo "missing prerequisite: node >= 20 (install: https://nodejs.org or 'apt-get install nodejs npm')" >&2; exit 3; }
+	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' || { echo "node $$(node --version) is too old: node >= 20 is required" >&2; exit 3; }
+	@command -v npm >/dev/null || { echo "missing prerequisite: npm (comes with node; 'apt-get install npm')" >&2; exit 3; }
+
+# npm ci only when package-lock.json changed since the last install (npm ci always wipes node_modules).
+node-deps: prereqs
+	@want=$$(sha256sum package-lock.json | cut -d' ' -f1); \
+	if [ ! -f $(NODE_MARKER) ] || [ "$$(cat $(NODE_MARKER))" != "$$want" ]; then \
+	  echo "installing node dependencies (npm ci)..."; \
+	  npm ci --no-audit --no-fund --loglevel=error; \
+	  echo "$$want" > $(NODE_MARKER); \
+	else echo "node dependencies: up to date"; fi
+
+setup: node-deps
+	@$(WB) setup
+
+local: setup
+	@$(WB) local
+
+stop: node-deps
+	@$(WB) stop
+
+data: setup
+	@$(WB) setup --data
+
+typecheck: node-deps
+	@npx --no-install tsc --noEmit -p .
+
+test-unit: node-deps
+	@npx --no-install vitest run --project unit
+
+test-python: setup
+	@py=$$($(WB) setup --print-python); \
+	cd pipeline && PYTHONPATH=src "$$py" -m pytest -q -ra tests
+
+test-integration: setup
+	@npx --no-install vitest run --project integration
+
+test: setup typecheck test-unit test-python test-integration
+
+bench: setup
+	@$(WB) bench
+
+parity: setup
+	@$(WB) parity
+
+promote-plan: setup
+	@$(WB) promote --dry-run
+
+clean:
+	rm -rf runs .workbench bench-results sample-data/fruits-synthetic

@@ -1,0 +1,196 @@
+"""The job: parse arguments, then read -> featurize -> PCA -> write, and print the summary.
+
+`main(argv, spark=None)` is what entrypoint.py runs under spark-submit. Tests pass their own SparkSession, which
+is then left running; a session the job created itself is always stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import traceback
+from datetime import datetime, timezone
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from .cli import JobParams, parse_args
+from .errors import JobError
+from .features import FeaturizeParams, featurize_column
+from .images import ReadParams, read_images
+from .manifest import NOT_MEANINGFUL, Counts, build_manifest, explained_variance_json, library_versions
+from .model import load_weights
+from .outputs import OutputLayout, clear, write_json, write_parquet, write_single_csv
+from .pca import PcaParams, components_frame, csv_frame, fit_pca, project
+from .storage import Storage
+
+SUMMARY_MARKER = "FRUITS_JOB_SUMMARY"
+
+
+def say(msg: str) -> None:
+    print(f"fruits-job: {msg}", flush=True)
+
+
+class StageTimer:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._t0 = time.perf_counter()
+
+    def stage(self, name: str):
+        timer = self
+
+        class _Stage:
+            def __enter__(self):
+                self.t = time.perf_counter()
+
+            def __exit__(self, *exc):
+                timer.timings[name] = timer.timings.get(name, 0.0) + time.perf_counter() - self.t
+
+        return _Stage()
+
+    def finish(self) -> dict[str, float]:
+        return {**self.timings, "total": time.perf_counter() - self._t0}
+
+
+def featurize(images: DataFrame, params: FeaturizeParams, broadcast_weights, counter) -> DataFrame:
+    """(key, label, content) -> (key, label, features, reason). Pure DataFrame transform (the UDF does the work)."""
+    out = featurize_column(F.col("content"), params, broadcast_weights, counter)
+    return images.select("key", "label", out.alias("out")).select(
+        "key", "label", F.col("out.features").alias("features"), F.col("out.error").alias("reason")
+    )
+
+
+def count_rows(inputs: int, featurized: DataFrame, accumulated) -> Counts:
+    """One pass over the cached frame; the accumulator is read after it, when every task has reported."""
+    row = featurized.agg(
+        F.count(F.lit(1)).alias("rows"),
+        F.sum(F.when(F.col("reason").isNull() & F.col("features").isNotNull(), 1).otherwise(0)).alias("features"),
+        F.sum(F.when(F.col("reason").isNotNull(), 1).otherwise(0)).alias("errors"),
+        F.sum(F.when(F.col("key").isNull(), 1).otherwise(0)).alias("no_key"),
+    ).head()
+    if row["no_key"]:
+        raise JobError(f"{row['no_key']} listed files are not under the input root: report this as a bug")
+    if row["rows"] != inputs:
+        raise JobError(f"{inputs} images listed but {row['rows']} featurized rows: rows were lost or duplicated")
+    return Counts(inputs=inputs, features=int(row["features"] or 0), errors=int(row["errors"] or 0),
+                  featurized=int(accumulated.value))
+
+
+def run(spark: SparkSession, params: JobParams) -> dict:
+    started = datetime.now(timezone.utc)
+    timer = StageTimer()
+    sc = spark.sparkContext
+    storage = Storage(spark)
+    layout = OutputLayout(params.output_uri)
+
+    with timer.stage("read"):
+        read = read_images(spark, ReadParams(params.input_uri, params.partitions))
+    images, inputs, partitions = read.images, read.listed, read.partitions
+    if inputs == 0:
+        raise JobError(f"--input {params.input_uri}: no .jpg/.jpeg/.png files found (searched recursively)")
+    say(f"{inputs} images under {params.input_uri}, {partitions} partitions")
+
+    removed = clear(storage, layout)
+    if removed:
+        say(f"replacing the previous outputs in {params.output_uri} (manifest removed first)")
+
+    with timer.stage("weights"):
+        weights = load_weights(spark, params.weights, params.image_size)
+        broadcast_weights = sc.broadcast(weights.arrays)
+    say(f"weights {params.weights} ({weights.source}, sha256 {weights.sha256[:12]}), broadcast {weights.broadcast_bytes()} bytes")
+    if not weights.meaningful:
+        say(f"WARNING: {NOT_MEANINGFUL}")
+
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(params.arrow_batch_size))
+    counter = sc.accumulator(0)
+    fparams = FeaturizeParams(params.image_size, params.interpolation, weights.arrays_sha256)
+    featurized = featurize(images, fparams, broadcast_weights, counter).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        with timer.stage("featurize"):
+            counts = count_rows(inputs, featurized, counter)
+        problems = counts.problems()
+        if problems:
+            raise JobError("counts do not add up: " + "; ".join(problems))
+        say(f"featurized {counts.featurized}: {counts.features} feature rows, {counts.errors} errors")
+
+        features = featurized.where(F.col("reason").isNull()).select("key", "label", "features")
+        errors = featurized.where(F.col("reason").isNotNull()).select("key", "label", "reason")
+        with timer.stage("write"):
+            write_parquet(features, layout.features)
+            write_parquet(errors, layout.errors)
+        if counts.features < 2:
+            raise JobError(
+                f"only {counts.features} of {inputs} images could be decoded: PCA needs at least 2; "
+                f"see the reasons in {layout.errors}"
+            )
+
+        with timer.stage("pca"):
+            pca = fit_pca(features, PcaParams(params.pca_k, params.pca_variance, params.pca_standardize))
+            projected = project(features, pca)
+        say(f"PCA k={pca.k} ({pca.k_mode}), variance kept {pca.variance_kept:.4f}")
+
+        with timer.stage("write"):
+            write_parquet(projected, layout.pca)
+            write_single_csv(storage, csv_frame(projected, pca.k), layout)
+            pca.model.write().overwrite().save(layout.pca_model)
+            pca.scaler.write().overwrite().save(layout.pca_scaler)
+            write_parquet(components_frame(spark, pca), layout.pca_components)
+            write_json(storage, layout.explained_variance, explained_variance_json(pca))
+    finally:
+        featurized.unpersist()
+        broadcast_weights.unpersist()
+
+    timings = timer.finish()
+    manifest = build_manifest(
+        params=params,
+        started_at=started,
+        finished_at=datetime.now(timezone.utc),
+        counts=counts,
+        feature_dim=pca.components.shape[0],
+        pca=pca,
+        weights=weights,
+        versions=library_versions(spark.version),
+        spark_info={"master": sc.master, "app_id": sc.applicationId, "default_parallelism": sc.defaultParallelism,
+                    "partitions": partitions},
+        timings=timings,
+        outputs=layout.manifest_outputs(),
+    )
+    write_json(storage, layout.manifest, manifest)  # last: its presence means the run completed
+    return manifest
+
+
+def summary_lines(manifest: dict) -> list[str]:
+    """The end-of-run block callers parse: FRUITS_JOB_SUMMARY, then the manifest on one line."""
+    lines = []
+    if not manifest["weights"]["meaningful"]:
+        banner = "!" * 100
+        lines += [banner, f"!!! {NOT_MEANINGFUL}", banner]
+    return lines + [SUMMARY_MARKER, json.dumps(manifest, separators=(",", ":"))]
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> int:
+    params = parse_args(sys.argv[1:] if argv is None else argv)  # exits 2 with `fruits-job: error: ...`
+    own_session = spark is None
+    try:
+        if own_session:
+            spark = SparkSession.builder.appName(f"fruits-job {params.run_id}").getOrCreate()
+        manifest = run(spark, params)
+        print("\n".join(summary_lines(manifest)), flush=True)
+        return 0
+    except JobError as e:
+        print(f"fruits-job: error: {e}", file=sys.stderr, flush=True)
+        return 1
+    except Exception as e:  # unexpected: full traceback for the log, then the one-line reason callers show
+        traceback.print_exc()
+        print(f"fruits-job: error: unexpected failure: {type(e).__name__}: {_first_line(e)}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        if own_session and spark is not None:
+            spark.stop()

@@ -1,0 +1,145 @@
+"""PCA on the features, fitted ONCE whatever the k selection, delivered as a Spark ML `PCAModel`.
+
+How `PCA.fit` works in Spark 3.5 (mllib RowMatrix.computePrincipalComponentsAndExplainedVariance): a distributed
+pass computes the d x d covariance matrix, then the driver decomposes it in full (any k costs the same) and keeps
+k columns. We do the same two steps, with one change: the driver-side decomposition is numpy's symmetric
+eigensolver (`eigh`) instead of Spark's breeze SVD. Reason, measured on the shared sample (390 x 1280, a
+rank-deficient covariance): Spark 3.5.6's pure-Java LAPACK SVD returned wrong eigenvalues and axes beyond the
+second for some partitionings (first ratio 0.022 instead of 0.152, k=179 instead of 96) while the covariance
+itself agreed with numpy to 1e-15. numpy's `eigh` gives scikit-learn's answer every time (tests/test_sample_oracle.py).
+
+So: the covariance comes from Spark (`RowMatrix.computeCovariance`, distributed, the same call PCA.fit makes),
+the full spectrum from numpy, then k is the fixed `--pca-k` or the smallest k whose cumulative ratio reaches
+`--pca-variance`, and a real `PCAModel` with those k axes is built through the JVM: same class, same transform,
+same saved format as `PCA(k=k).fit`, no second pass over the data.
+
+Preprocessing (a StandardScaler fitted on the same data): features are always centred (Spark's PCAModel projects
+raw vectors, so without centring the scores would carry the mean; centred scores match scikit-learn's
+`PCA.transform`). `--pca-standardize` also scales each feature to unit variance (a correlation-matrix PCA);
+default off: MobileNetV2 features share one scale and their variance is the signal.
+
+Axis signs are made deterministic (largest-magnitude coordinate positive, like scikit-learn's svd_flip) so two
+runs on different clusters give the same signs whenever their axes agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pyspark.ml.feature import PCA, PCAModel, StandardScaler, StandardScalerModel
+from pyspark.ml.functions import array_to_vector, vector_to_array
+from pyspark.ml.linalg import DenseMatrix, DenseVector
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from .errors import JobError
+
+
+@dataclass(frozen=True)
+class PcaParams:
+    k: int | None  # fixed k, or None to choose by variance_threshold
+    variance_threshold: float | None
+    standardize: bool
+
+
+@dataclass(frozen=True)
+class PcaResult:
+    scaler: StandardScalerModel
+    model: PCAModel  # k components
+    k: int
+    k_mode: str  # fixed | variance
+    ratios: list[float]  # every fitted ratio (feature dimension many), descending
+    components: np.ndarray  # (dim, k), columns are the unit principal axes
+
+    @property
+    def cumulative(self) -> list[float]:
+        return [float(x) for x in np.cumsum(self.ratios)]
+
+    @property
+    def variance_kept(self) -> float:
+        return float(np.sum(self.ratios[: self.k]))
+
+
+def choose_k(ratios: list[float] | np.ndarray, params: PcaParams) -> tuple[int, str]:
+    """Fixed k, or the smallest k whose cumulative explained-variance ratio reaches the threshold. Pure."""
+    n = len(ratios)
+    if params.k is not None:
+        if params.k > n:
+            raise JobError(f"--pca-k {params.k} exceeds the {n} fitted components; choose k <= {n}")
+        return params.k, "fixed"
+    threshold = params.variance_threshold if params.variance_threshold is not None else 0.95
+    cumulative = np.cumsum(np.asarray(ratios, dtype=np.float64))
+    reached = np.nonzero(cumulative >= threshold - 1e-12)[0]  # tolerance: 1.0 must be reachable despite rounding
+    return (int(reached[0]) + 1 if reached.size else n), "variance"
+
+
+def deterministic_signs(components: np.ndarray) -> np.ndarray:
+    """Flip each axis (column) so its largest-magnitude coordinate is positive. Pure."""
+    idx = np.argmax(np.abs(components), axis=0)
+    signs = np.sign(components[idx, np.arange(components.shape[1])])
+    signs[signs == 0] = 1.0
+    return components * signs
+
+
+def pca_model(components: np.ndarray, ratios: list[float], k: int, input_col: str, output_col: str) -> PCAModel:
+    """A Spark ML PCAModel with the first k axes: the JVM class itself, so it transforms, saves and loads as usual."""
+    from pyspark import SparkContext
+    from pyspark.ml.common import _py2java
+
+    sc = SparkContext._active_spark_context
+    pc = DenseMatrix(components.shape[0], k, np.asarray(components[:, :k], dtype=np.float64).ravel(order="F").tolist())
+    ev = DenseVector(np.asarray(ratios[:k], dtype=np.float64))
+    uid = PCA().uid  # a fresh "PCA_..." uid, as PCA.fit would give its model
+    model = PCAModel(sc._jvm.org.apache.spark.ml.feature.PCAModel(uid, _py2java(sc, pc), _py2java(sc, ev)))
+    model._set(k=k, inputCol=input_col, outputCol=output_col)
+    model._transfer_params_to_java()
+    return model
+
+
+def spectrum(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Explained-variance ratios (descending) and unit axes (columns) of a covariance matrix. Pure."""
+    eigenvalues, axes = np.linalg.eigh(cov)
+    order = np.argsort(eigenvalues)[::-1]
+    eigenvalues = np.clip(eigenvalues[order], 0.0, None)  # a PSD matrix: negatives are rounding noise
+    total = eigenvalues.sum()
+    if not np.isfinite(total) or total <= 0.0:
+        raise JobError("PCA failed: the features have no variance (all images identical, or a single image?)")
+    return eigenvalues / total, deterministic_signs(axes[:, order])
+
+
+def covariance(vectors: DataFrame, column: str) -> np.ndarray:
+    """The d x d sample covariance of a vector column, computed by Spark (distributed treeAggregate)."""
+    from pyspark.mllib.linalg.distributed import RowMatrix
+    from pyspark.mllib.util import MLUtils
+
+    mllib = MLUtils.convertVectorColumnsFromML(vectors.select(column), column)
+    return RowMatrix(mllib).computeCovariance().toArray()
+
+
+def fit_pca(features: DataFrame, params: PcaParams) -> PcaResult:
+    """Fit scaler + PCA once on `features` (key, label, features array<float>)."""
+    vectors = features.select(array_to_vector("features").alias("raw"))
+    scaler = StandardScaler(inputCol="raw", outputCol="scaled", withMean=True, withStd=params.standardize).fit(vectors)
+    ratios, axes = spectrum(covariance(scaler.transform(vectors), "scaled"))
+    k, mode = choose_k(ratios, params)
+    model = pca_model(axes, ratios.tolist(), k, "scaled", "pca_vec")
+    return PcaResult(scaler, model, k, mode, [float(r) for r in ratios], axes[:, :k])
+
+
+def project(features: DataFrame, result: PcaResult) -> DataFrame:
+    """(key, label, features) -> (key, label, pca array<double> of k). Pure DataFrame transform."""
+    vectors = features.select("key", "label", array_to_vector("features").alias("raw"))
+    projected = result.model.transform(result.scaler.transform(vectors))
+    return projected.select("key", "label", vector_to_array("pca_vec", "float64").alias("pca"))
+
+
+def components_frame(spark, result: PcaResult) -> DataFrame:
+    """pca_components/: pc (1..k), vector array<double> (the unit axis in feature space)."""
+    rows = [(i + 1, [float(x) for x in result.components[:, i]]) for i in range(result.k)]
+    return spark.createDataFrame(rows, "pc int, vector array<double>")
+
+
+def csv_frame(pca: DataFrame, k: int) -> DataFrame:
+    """key, label, pc_1..pc_k: the flat matrix for the CSV file."""
+    return pca.select("key", "label", *[F.col("pca")[i].alias(f"pc_{i + 1}") for i in range(k)])

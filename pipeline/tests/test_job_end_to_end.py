@@ -1,0 +1,190 @@
+"""The whole job in local Spark on a folder mixing good, odd and bad images: counts, outputs, manifest, rerun."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import images_factory as make
+from fruits_pipeline.main import SUMMARY_MARKER, main
+from outputs_reader import RunOutputs
+
+GOOD = {
+    "Red/a.jpg": lambda: make.good_jpeg(1),
+    "Red/B.JPG": lambda: make.good_jpeg(2),  # upper-case extension
+    "Red/c.jpeg": lambda: make.good_jpeg(3),
+    "Red/with space.jpg": lambda: make.good_jpeg(4),
+    "Green/d.png": lambda: make.encode(make.fruit_like(5), "PNG"),
+    "Green/e.Png": lambda: make.rgba_png(200),
+    "Green/gray16.png": lambda: make.gray16_png(40000),
+    "Green/cmyk.jpg": make.cmyk_jpeg,
+    "Green/rotated.jpg": make.exif_rotated_jpeg,
+    "Green/nested/deep.jpg": lambda: make.good_jpeg(6),
+}
+BAD = {
+    "Bad/zero.jpg": (lambda: b"", "empty file (0 bytes)"),
+    "Bad/text.jpg": (make.text_named_jpg, "not a recognised image format"),
+    "Bad/truncated.jpg": (make.truncated_jpeg, "truncated or corrupt image data"),
+    "Bad/bomb.png": (make.huge_png, "decompression-bomb guard"),
+}
+IGNORED = {"notes.txt": b"not an image", "Red/readme.md": b"# no", "Red/._a.jpg": b"macOS resource fork"}
+
+
+@pytest.fixture(scope="module")
+def image_folder(tmp_path_factory):
+    root = tmp_path_factory.mktemp("mixed-images")
+    for rel, build in GOOD.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(build())
+    for rel, (build, _) in BAD.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(build())
+    for rel, data in IGNORED.items():
+        (root / rel).write_bytes(data)
+    return root
+
+
+def run_job(spark, capsys, args) -> tuple[int, dict | None, str]:
+    code = main(args, spark=spark)
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    summary = json.loads(lines[lines.index(SUMMARY_MARKER) + 1]) if SUMMARY_MARKER in lines else None
+    return code, summary, captured.out + captured.err
+
+
+@pytest.fixture(scope="module")
+def first_run(spark, image_folder, tmp_path_factory):
+    out = tmp_path_factory.mktemp("job-out") / "run"
+    args = ["--input", str(image_folder), "--output", str(out), "--weights", "random:7", "--pca-k", "3",
+            "--partitions", "3", "--arrow-batch-size", "4", "--run-id", "first", "--artifact-sha256", "0" * 64]
+    return out, args
+
+
+@pytest.fixture(scope="module")
+def first_result(spark, first_run):
+    out, args = first_run
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    buf_out, buf_err = io.StringIO(), io.StringIO()
+    with redirect_stdout(buf_out), redirect_stderr(buf_err):
+        code = main(args, spark=spark)
+    return code, buf_out.getvalue(), buf_err.getvalue()
+
+
+def test_job_succeeds_and_counts_add_up(first_run, first_result):
+    code, stdout, stderr = first_result
+    assert code == 0, stderr
+    m = RunOutputs(first_run[0]).manifest()
+    assert m["counts"] == {"inputs": len(GOOD) + len(BAD), "features": len(GOOD), "errors": len(BAD),
+                           "featurized": len(GOOD) + len(BAD)}
+
+
+def test_summary_line_is_the_manifest_and_warns_about_random_weights(first_run, first_result):
+    _, stdout, _ = first_result
+    lines = stdout.splitlines()
+    summary = json.loads(lines[lines.index(SUMMARY_MARKER) + 1])
+    assert summary == RunOutputs(first_run[0]).manifest()
+    assert any("NOT meaningful" in line for line in lines[: lines.index(SUMMARY_MARKER)])
+    assert summary["weights"]["meaningful"] is False and "NOT meaningful" in summary["warnings"][0]
+
+
+def test_features_and_errors_are_keyed_relative_to_the_input(first_run, first_result):
+    run = RunOutputs(first_run[0])
+    features = run.table("features")
+    assert sorted(features.key) == sorted(GOOD)
+    assert dict(zip(features.key, features.label))["Green/nested/deep.jpg"] == "nested"
+    assert all(len(v) == 1280 for v in features.features)
+    errors = run.table("errors")
+    assert sorted(errors.key) == sorted(BAD)
+    for key, reason in zip(errors.key, errors.reason):
+        assert BAD[key][1] in reason, (key, reason)
+    assert set(errors.label) == {"Bad"}
+
+
+def test_pca_outputs_follow_the_contract(first_run, first_result):
+    run = RunOutputs(first_run[0])
+    m = run.manifest()
+    assert m["pca"]["k"] == 3 and m["pca"]["k_mode"] == "fixed" and m["pca"]["variance_threshold"] is None
+    pca = run.table("pca")
+    assert sorted(pca.key) == sorted(GOOD) and all(len(v) == 3 for v in pca.pca)
+    rows = run.csv_rows()
+    assert rows[0] == ["key", "label", "pc_1", "pc_2", "pc_3"]
+    assert [r[0] for r in rows[1:]] == sorted(GOOD)  # sorted by key
+    assert [p.name for p in (first_run[0] / "pca_csv").iterdir() if not p.name.startswith(".")] == ["pca.csv"]
+    comps = run.table("pca_components")
+    assert list(comps.pc) == [1, 2, 3] and all(len(v) == 1280 for v in comps.vector)
+    ev = run.explained_variance()
+    assert ev["k"] == 3 and len(ev["ratios"]) == 1280 and ev["kept"] == pytest.approx(sum(ev["ratios"][:3]))
+    assert ev["cumulative"][-1] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_saved_pca_model_reproduces_the_projection(spark, first_run, first_result):
+    from pyspark.ml.feature import PCAModel, StandardScalerModel
+    from pyspark.ml.functions import array_to_vector, vector_to_array
+
+    out = first_run[0]
+    model, scaler = PCAModel.load(str(out / "pca_model")), StandardScalerModel.load(str(out / "pca_scaler"))
+    assert model.pc.numCols == 3
+    features = spark.read.parquet(str(out / "features")).select("key", array_to_vector("features").alias("raw"))
+    again = model.transform(scaler.transform(features)).select("key", vector_to_array(model.getOutputCol()).alias("p"))
+    mine = {r.key: r.p for r in again.collect()}
+    for key, vec in zip(RunOutputs(out).table("pca").key, RunOutputs(out).table("pca").pca):
+        assert mine[key] == pytest.approx(list(vec), abs=1e-9)
+
+
+def test_manifest_records_settings_versions_and_outputs(first_run, first_result):
+    m = RunOutputs(first_run[0]).manifest()
+    assert m["schema_version"] == 1 and m["status"] == "succeeded" and m["run_id"] == "first"
+    assert m["feature_dim"] == 1280
+    assert m["settings"] == {"weights": "random:7", "image_size": 224, "interpolation": "bilinear",
+                             "arrow_batch_size": 4, "partitions": 3, "pca_k": 3, "pca_variance": None,
+                             "pca_standardize": False}
+    assert m["spark"]["partitions"] == 3 and m["spark"]["master"].startswith("local")
+    assert m["versions"]["spark"] == "3.5.6" and m["versions"]["numpy"].startswith("1.26")
+    assert m["artifact"]["sha256"] == "0" * 64 and len(m["artifact"]["code_sha256"]) == 64
+    assert m["weights"]["source"] == "random" and m["weights"]["broadcast_bytes"] > 9_000_000
+    assert set(m["timings_s"]) >= {"read", "featurize", "pca", "write", "total"}
+    assert m["outputs"]["pca_csv"].endswith("/pca_csv/pca.csv")
+
+
+def test_rerun_into_the_same_output_replaces_it(spark, first_run, first_result, capsys):
+    out, args = first_run
+    keep = out / "not-ours.txt"
+    keep.write_text("a user's file next to the outputs")
+    (out / "pca_csv" / "stale.csv").write_text("stale")
+    first_weights = RunOutputs(out).manifest()["weights"]
+    rerun = list(args)
+    rerun[rerun.index("--pca-k"): rerun.index("--pca-k") + 2] = ["--pca-variance", "0.9"]
+    rerun[rerun.index("--run-id") + 1] = "second"
+    code, summary, log = run_job(spark, capsys, rerun)
+    assert code == 0, log
+    m = RunOutputs(out).manifest()
+    assert m["run_id"] == "second" and m["pca"]["k_mode"] == "variance" and m["pca"]["variance_kept"] >= 0.9
+    assert m["counts"]["featurized"] == m["counts"]["inputs"]
+    assert m["weights"]["sha256"] == first_weights["sha256"]  # random:SEED is deterministic
+    assert len(RunOutputs(out).csv_rows()[0]) == 2 + m["pca"]["k"]
+    assert not (out / "pca_csv" / "stale.csv").exists()
+    assert keep.read_text().startswith("a user's file")
+
+
+def test_missing_input_fails_with_one_clear_line(spark, tmp_path, capsys):
+    code, summary, log = run_job(spark, capsys, ["--input", str(tmp_path / "nope"), "--output", str(tmp_path / "o"),
+                                                 "--weights", "random:0"])
+    assert code == 1 and summary is None
+    assert "fruits-job: error: --input file://" in log and "no such folder" in log
+
+
+def test_folder_without_images_fails_clearly(spark, tmp_path, capsys):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "notes.txt").write_text("x")
+    code, _, log = run_job(spark, capsys, ["--input", str(tmp_path / "in"), "--output", str(tmp_path / "o"),
+                                           "--weights", "random:0"])
+    assert code == 1 and "no .jpg/.jpeg/.png files found" in log
+
+
+def test_missing_weights_file_fails_clearly(spark, image_folder, tmp_path, capsys):
+    code, _, log = run_job(spark, capsys, ["--input", str(image_folder), "--output", str(tmp_path / "o"),
+                                           "--weights", str(tmp_path / "missing.weights.h5")])
+    assert code == 1 and "--weights: file not found" in log

@@ -1,0 +1,67 @@
+"""Pure helpers behind the Spark stages: keys, labels, the extension glob, k selection, axis signs, counts."""
+
+import numpy as np
+import pytest
+
+from fruits_pipeline.errors import JobError
+from fruits_pipeline.images import case_insensitive_glob, label_of, relative_key
+from fruits_pipeline.manifest import Counts
+from fruits_pipeline.pca import PcaParams, choose_k, deterministic_signs
+from fruits_pipeline.weights_npy import npy_files_for_layer
+
+
+def test_keys_are_relative_to_the_qualified_root():
+    assert relative_key("s3a://b/in/Apricot/3_100.jpg", "s3a://b/in/") == "Apricot/3_100.jpg"
+    assert relative_key("file:/data/x/Kiwi/a b.JPG", "file:/data/x/") == "Kiwi/a b.JPG"
+    with pytest.raises(ValueError):
+        relative_key("s3a://other/x.jpg", "s3a://b/in/")
+
+
+def test_label_is_the_parent_folder():
+    assert label_of("Apricot/3_100.jpg") == "Apricot"
+    assert label_of("s3a://b/in/Kiwi/deep/1.png") == "deep"
+
+
+def test_extension_glob_accepts_any_case():
+    assert case_insensitive_glob(("jpg", "png")) == "*.{[jJ][pP][gG],[pP][nN][gG]}"
+
+
+def test_k_by_variance_is_the_smallest_reaching_the_threshold():
+    ratios = [0.5, 0.3, 0.15, 0.05]
+    assert choose_k(ratios, PcaParams(None, 0.8, False)) == (2, "variance")
+    assert choose_k(ratios, PcaParams(None, 0.81, False)) == (3, "variance")
+    assert choose_k(ratios, PcaParams(None, 1.0, False)) == (4, "variance")
+
+
+def test_fixed_k_is_kept_and_bounded():
+    assert choose_k([0.5, 0.5], PcaParams(1, None, False)) == (1, "fixed")
+    with pytest.raises(JobError, match="exceeds"):
+        choose_k([0.5, 0.5], PcaParams(3, None, False))
+
+
+def test_axis_signs_are_deterministic():
+    axes = np.array([[0.1, -0.9], [-0.8, 0.2], [0.3, 0.1]])
+    fixed = deterministic_signs(axes)
+    assert np.allclose(fixed, deterministic_signs(-axes))
+    assert fixed[1, 0] > 0 and fixed[0, 1] > 0
+
+
+def test_counts_must_add_up():
+    assert Counts(10, 8, 2, 10).problems() == []
+    assert "rows were lost" in Counts(10, 7, 2, 10).problems()[0]
+    assert "exactly once per image" in Counts(10, 8, 2, 20).problems()[0]
+
+
+def test_npy_mapping_follows_the_models_readme():
+    assert npy_files_for_layer("Conv1", "Conv2D") == ["Conv_weights.npy"]
+    assert npy_files_for_layer("bn_Conv1", "BatchNormalization")[0] == "Conv_BatchNorm_gamma.npy"
+    assert npy_files_for_layer("expanded_conv_depthwise", "DepthwiseConv2D") == ["expanded_conv_depthwise_depthwise_weights.npy"]
+    assert npy_files_for_layer("block_3_expand_BN", "BatchNormalization")[3] == "expanded_conv_3_expand_BatchNorm_moving_variance.npy"
+    assert npy_files_for_layer("Conv_1_bn", "BatchNormalization")[1] == "Conv_1_BatchNorm_beta.npy"
+
+
+def test_listing_uris_are_spelled_like_the_scan_paths():
+    from fruits_pipeline.images import hadoop_path_string
+
+    assert hadoop_path_string("file:///tmp/in/Red/with%20space.jpg") == "file:/tmp/in/Red/with space.jpg"
+    assert hadoop_path_string("s3a://bucket/in/K%C3%A4se/1.jpg") == "s3a://bucket/in/Käse/1.jpg"

@@ -1,0 +1,39 @@
+/**
+ * Packs the job artifact (job/artifact.ts) into a folder named by its sha256 under the cache, so a saved plan
+ * keeps pointing at the exact bytes it was made with, and describes the four files for upload.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { packArtifact, type Artifact } from '../job/artifact.js';
+import { describeFile } from './local-files.js';
+import type { ArtifactFiles } from './plan.js';
+
+export type PackArtifact = (root: string, outDir: string) => Promise<Artifact>;
+
+export async function preparePromoteArtifact(root: string, cacheDir: string, pack: PackArtifact = packArtifact): Promise<ArtifactFiles> {
+  const base = path.join(cacheDir, 'promote', 'artifacts');
+  await mkdir(base, { recursive: true });
+  const tmp = await mkdtemp(path.join(base, 'tmp-'));
+  let art: Artifact;
+  try {
+    const packed = await pack(root, tmp);
+    const final = path.join(base, packed.sha256);
+    if (existsSync(final)) await rm(tmp, { recursive: true, force: true });
+    else await rename(tmp, final);
+    const at = (p: string) => path.join(final, path.basename(p));
+    art = { ...packed, dir: final, zip: at(packed.zip), entrypoint: at(packed.entrypoint), lock: at(packed.lock), bootstrap: at(packed.bootstrap) };
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    sha256: art.sha256,
+    files: {
+      zip: await describeFile(art.zip),
+      entrypoint: await describeFile(art.entrypoint),
+      lock: await describeFile(art.lock),
+      bootstrap: await describeFile(art.bootstrap),
+    },
+  };
+}

@@ -1,0 +1,259 @@
+/**
+ * The promote plan: everything `npm run promote` will do, as plain JSON, built from the config and a few
+ * described local files. Pure: no AWS client, no file access, no clock. `--dry-run` prints it, `--plan-out`
+ * saves it and `--plan` executes exactly it (after plan-file.ts has validated it again).
+ *
+ * The job's arguments come from job/args.ts, like the local run's, so the two differ only in URIs
+ * (s3:// here, s3a:// locally): what the job computes is the same.
+ */
+import path from 'node:path';
+import type { RunJobFlowCommandInput } from '@aws-sdk/client-emr';
+import type { EmrProfile, EuRegion, WorkbenchConfig } from '../config/schema.js';
+import { ConfigError, PlanRefusedError } from '../errors.js';
+import { jobArguments } from '../job/args.js';
+import type { LocalFile, LocalInputFile } from './local-files.js';
+import { assertEuRegion } from './region-guard.js';
+import { releaseFor, type EmrRelease } from './releases.js';
+import { assertWithinBudget, estimateCost, type CostEstimate, type PricedGroup } from './prices.js';
+import { ARTIFACT_TAG, OWNER_TAG, RUN_ID_TAG } from './tags.js';
+
+export const PLAN_FORMAT = 'fruits-workbench/promote-plan@1';
+
+/** The packed job artifact (job/artifact.ts), each file described for upload. */
+export interface ArtifactFiles {
+  sha256: string;
+  files: { zip: LocalFile; entrypoint: LocalFile; lock: LocalFile; bootstrap: LocalFile };
+}
+
+export type PromoteInput =
+  /** A local folder of images, uploaded under <inputsPrefix>/<folder name>/. */
+  | { kind: 'local'; dir: string; files: LocalInputFile[] }
+  /** Images already in S3, used in place. */
+  | { kind: 's3'; uri: string };
+
+export interface PromotePlanInputs {
+  artifact: ArtifactFiles;
+  input: PromoteInput;
+  runId: string;
+  /** Resolved weights (never 'auto'): imagenet | random:SEED | an s3:// URI | a local file (uploaded). */
+  weights: { spec: string; file?: LocalFile };
+  /** Needed only when profiles.<emr>.bucket is empty (the default bucket name contains it). */
+  accountId?: string;
+  /** ISO time the plan was made; recorded, never used to decide anything. */
+  createdAt: string;
+}
+
+export interface PlannedUpload {
+  role: 'input' | 'artifact' | 'weights';
+  source: string;
+  key: string;
+  bytes: number;
+  md5: string;
+}
+
+export interface PromotePlan {
+  format: typeof PLAN_FORMAT;
+  createdAt: string;
+  runId: string;
+  profileName: string;
+  region: EuRegion;
+  bucket: string;
+  release: EmrRelease;
+  artifactSha256: string;
+  inputUri: string;
+  outputUri: string;
+  logUri: string;
+  weightsSpec: string;
+  uploads: PlannedUpload[];
+  /** The exact request sent to EMR RunJobFlow. */
+  runJobFlow: RunJobFlowCommandInput;
+  plannedMinutes: number;
+  idleTimeoutMinutes: number;
+  budgetEur: number;
+  estimate: CostEstimate;
+}
+
+/** Placeholder in the default bucket name while the account id is unknown (dry run without credentials). */
+export const ACCOUNT_PLACEHOLDER = '{account-id}';
+
+export function emrProfileOf(cfg: WorkbenchConfig): EmrProfile {
+  if (cfg.profile.kind !== 'emr') {
+    throw new ConfigError(
+      [{ key: 'profile', message: `promote needs an emr profile; "${cfg.profileName}" is a ${cfg.profile.kind} profile` }],
+      'promote',
+    );
+  }
+  return cfg.profile;
+}
+
+export function bucketName(cfg: WorkbenchConfig, region: EuRegion, accountId: string | undefined): string {
+  const profile = emrProfileOf(cfg);
+  if (profile.bucket) return profile.bucket;
+  return `${cfg.storage.bucket}-${accountId ?? ACCOUNT_PLACEHOLDER}-${region}`;
+}
+
+const s3Uri = (bucket: string, key: string) => `s3://${bucket}/${key}`;
+const joinKey = (...parts: string[]) => parts.map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
+
+/** s3a:// (Hadoop's local name) -> s3:// (EMRFS). Other schemes are returned unchanged. */
+export function toEmrUri(uri: string): string {
+  return uri.replace(/^s3a:\/\//, 's3://');
+}
+
+/** The instance groups of the request, from the profile. Spot applies to core nodes only: losing the master loses the run. */
+export function instanceGroups(profile: EmrProfile): PricedGroup[] {
+  if (profile.master.count !== 1 && profile.master.count !== 3) {
+    throw new PlanRefusedError(
+      `refused: the EMR master group must have 1 instance (or 3 for high availability), not ${profile.master.count}`,
+      'set profiles.<emr>.master.count to 1',
+    );
+  }
+  return [
+    { role: 'MASTER', instanceType: profile.master.instanceType, count: profile.master.count, market: 'ON_DEMAND' },
+    { role: 'CORE', instanceType: profile.core.instanceType, count: profile.core.count, market: profile.spot ? 'SPOT' : 'ON_DEMAND' },
+  ];
+}
+
+export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs): PromotePlan {
+  const profile = emrProfileOf(cfg);
+  // Guards first, in the order a user would want to hear about them.
+  const region = assertEuRegion(profile.region);
+  const release = releaseFor(profile.releaseLabel);
+  const groups = instanceGroups(profile);
+  const estimate = estimateCost({ region, groups, minutes: profile.plannedMinutes, idleTimeoutMinutes: profile.idleTimeoutMinutes });
+  assertWithinBudget(estimate, profile.budgetEur);
+  if (inputs.weights.spec === 'auto') throw new Error("buildPromotePlan: resolve the 'auto' weights spec first");
+
+  const bucket = bucketName(cfg, region, inputs.accountId);
+  const artifactPrefix = joinKey('artifacts', inputs.artifact.sha256);
+  const uploads: PlannedUpload[] = [];
+
+  // Inputs.
+  let inputUri: string;
+  if (inputs.input.kind === 'local') {
+    const prefix = joinKey(cfg.storage.inputsPrefix, path.basename(inputs.input.dir));
+    inputUri = `${s3Uri(bucket, prefix)}/`;
+    for (const f of inputs.input.files) {
+      uploads.push({ role: 'input', source: f.path, key: joinKey(prefix, f.rel), bytes: f.bytes, md5: f.md5 });
+    }
+  } else {
+    inputUri = toEmrUri(inputs.input.uri);
+    if (!inputUri.startsWith('s3://')) {
+      throw new ConfigError([{ key: 'job.input', message: `EMR reads s3:// inputs, not ${JSON.stringify(inputs.input.uri)}` }], 'promote');
+    }
+  }
+
+  // The artifact: content-addressed, so an unchanged artifact is never uploaded twice.
+  const artifactUri: Record<keyof ArtifactFiles['files'], string> = { zip: '', entrypoint: '', lock: '', bootstrap: '' };
+  for (const name of ['zip', 'entrypoint', 'lock', 'bootstrap'] as const) {
+    const f = inputs.artifact.files[name];
+    const key = joinKey(artifactPrefix, path.basename(f.path));
+    uploads.push({ role: 'artifact', source: f.path, key, bytes: f.bytes, md5: f.md5 });
+    artifactUri[name] = s3Uri(bucket, key);
+  }
+
+  // Weights: a local file travels with the run; everything else is passed as is.
+  let weightsSpec = toEmrUri(inputs.weights.spec);
+  if (inputs.weights.file) {
+    const f = inputs.weights.file;
+    const key = joinKey('weights', f.md5, path.basename(f.path));
+    uploads.push({ role: 'weights', source: f.path, key, bytes: f.bytes, md5: f.md5 });
+    weightsSpec = s3Uri(bucket, key);
+  }
+
+  const outputUri = `${s3Uri(bucket, joinKey(cfg.storage.runsPrefix, inputs.runId))}/`;
+  const logUri = `${s3Uri(bucket, 'logs')}/`;
+  const python = `/usr/bin/python${release.python}`;
+  const args = jobArguments({
+    job: cfg.job,
+    input: inputUri,
+    output: outputUri,
+    weights: weightsSpec,
+    runId: inputs.runId,
+    artifactSha256: inputs.artifact.sha256,
+  });
+
+  const runJobFlow: RunJobFlowCommandInput = {
+    Name: `fruits-workbench ${inputs.runId}`,
+    ReleaseLabel: release.label,
+    Applications: [{ Name: 'Spark' }],
+    LogUri: logUri,
+    ServiceRole: profile.serviceRole,
+    JobFlowRole: profile.instanceProfile,
+    VisibleToAllUsers: true,
+    Instances: {
+      InstanceGroups: groups.map((g) => ({
+        Name: g.role.toLowerCase(),
+        InstanceRole: g.role,
+        InstanceType: g.instanceType,
+        InstanceCount: g.count,
+        Market: g.market,
+      })),
+      // The cluster ends by itself after the step (success or failure); the workbench terminates it anyway.
+      KeepJobFlowAliveWhenNoSteps: false,
+      TerminationProtected: false,
+      ...(profile.subnetId ? { Ec2SubnetId: profile.subnetId } : {}),
+    },
+    // A second safety net if both the step end and the workbench's own teardown were missed.
+    AutoTerminationPolicy: { IdleTimeout: profile.idleTimeoutMinutes * 60 },
+    BootstrapActions: [
+      {
+        Name: 'Install the pinned Python dependencies (requirements.lock without pyspark)',
+        ScriptBootstrapAction: { Path: artifactUri.bootstrap, Args: [artifactUri.lock, release.python] },
+      },
+    ],
+    Configurations: [
+      { Classification: 'spark-env', Configurations: [{ Classification: 'export', Properties: { PYSPARK_PYTHON: python, PYSPARK_DRIVER_PYTHON: python } }] },
+      { Classification: 'yarn-env', Configurations: [{ Classification: 'export', Properties: { PYSPARK_PYTHON: python } }] },
+      // One executor per node with all its cores and memory: the model runs once per executor, not per core.
+      { Classification: 'spark', Properties: { maximizeResourceAllocation: 'true' } },
+    ],
+    Steps: [
+      {
+        Name: `fruits-job ${inputs.runId}`,
+        ActionOnFailure: 'TERMINATE_CLUSTER',
+        HadoopJarStep: {
+          Jar: 'command-runner.jar',
+          // Client mode: the driver runs on the master and its log is the step's stderr, which step-logs.ts reads.
+          Args: ['spark-submit', '--master', 'yarn', '--deploy-mode', 'client', '--py-files', artifactUri.zip, artifactUri.entrypoint, ...args],
+        },
+      },
+    ],
+    Tags: [
+      ...Object.entries(profile.tags)
+        .filter(([k]) => !k.startsWith(OWNER_TAG.Key))
+        .map(([Key, Value]) => ({ Key, Value })),
+      { ...OWNER_TAG },
+      { Key: RUN_ID_TAG, Value: inputs.runId },
+      { Key: ARTIFACT_TAG, Value: inputs.artifact.sha256 },
+    ],
+  };
+
+  return {
+    format: PLAN_FORMAT,
+    createdAt: inputs.createdAt,
+    runId: inputs.runId,
+    profileName: cfg.profileName,
+    region,
+    bucket,
+    release,
+    artifactSha256: inputs.artifact.sha256,
+    inputUri,
+    outputUri,
+    logUri,
+    weightsSpec,
+    uploads,
+    runJobFlow,
+    plannedMinutes: profile.plannedMinutes,
+    idleTimeoutMinutes: profile.idleTimeoutMinutes,
+    budgetEur: profile.budgetEur,
+    estimate,
+  };
+}
+
+/** The spark-submit step's job arguments (everything after the entry point), for display and tests. */
+export function stepJobArguments(plan: Pick<PromotePlan, 'runJobFlow'>): string[] {
+  const args = plan.runJobFlow.Steps?.[0]?.HadoopJarStep?.Args ?? [];
+  const entry = args.findIndex((a) => a.endsWith('/entrypoint.py'));
+  return entry < 0 ? [] : args.slice(entry + 1);
+}

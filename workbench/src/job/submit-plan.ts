@@ -1,0 +1,155 @@
+/**
+ * The spark-submit command line for a local or local-cluster run. Pure: config, tool paths, stack endpoints and
+ * the artifact in; a command, its arguments and its environment out. `--dry-run` prints it (secrets redacted),
+ * job/runner.ts executes it, tests check it.
+ *
+ * What the job computes comes from job/args.ts only (the same arguments on every profile); where it runs (master,
+ * memory, s3a endpoint) is Spark configuration. Credentials are only ever in the environment: a command line is
+ * visible to every user of the machine in `ps`.
+ */
+import type { ClusterProfile, JobSettings, LocalProfile } from '../config/schema.js';
+import { jobArguments } from './args.js';
+
+/** The tool paths the plan needs (a subset of setup/tools.ts ToolPaths). */
+export interface SubmitTools {
+  python: string;
+  sparkHome: string;
+  sparkSubmit: string;
+  s3aJars: string[];
+  javaHome: string;
+}
+
+/** The S3 endpoint and credentials of the stack (a subset of stack/types.ts S3Access). */
+export interface SubmitS3 {
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface SubmitPlanInput {
+  tools: SubmitTools;
+  /** The stack's master: 'local[*]' or 'spark://127.0.0.1:PORT'. */
+  master: string;
+  profile: LocalProfile | ClusterProfile;
+  s3: SubmitS3;
+  artifact: { zip: string; entrypoint: string; sha256: string };
+  job: JobSettings;
+  /** s3a:// URI of the input folder. */
+  input: string;
+  /** s3a:// URI of the output folder. */
+  output: string;
+  /** Resolved weights spec (never 'auto'). */
+  weights: string;
+  runId: string;
+}
+
+export interface SubmitPlan {
+  command: string;
+  args: string[];
+  /** Set on top of the parent environment (see childEnv). */
+  env: Record<string, string>;
+  /** Keys of `env` whose values must never be printed. */
+  redactedEnvKeys: string[];
+}
+
+/** Environment variables the child never inherits: they would point Spark, Python or AWS somewhere else. */
+const NOT_INHERITED = /^(AWS_.*|SPARK_.*|PYSPARK_.*|HADOOP_.*|YARN_.*|PYTHONPATH|PYTHONHOME|JAVA_HOME|VIRTUAL_ENV)$/;
+
+export const REDACTED = '<redacted>';
+
+function sparkConf(input: SubmitPlanInput): [string, string][] {
+  const { s3, tools, profile, job } = input;
+  const conf: [string, string][] = [
+    // Loopback only: the driver, its block manager and its UI (SPARK_LOCAL_IP below covers the UI).
+    ['spark.driver.host', '127.0.0.1'],
+    ['spark.driver.bindAddress', '127.0.0.1'],
+    // The venv's Python (TensorFlow, Pillow, pyarrow) for the driver and every executor.
+    ['spark.pyspark.python', tools.python],
+    ['spark.pyspark.driver.python', tools.python],
+    // S3A against the stack's MinIO: path-style, plain HTTP on loopback, credentials from the environment.
+    ['spark.hadoop.fs.s3a.endpoint', s3.endpoint],
+    ['spark.hadoop.fs.s3a.endpoint.region', s3.region],
+    ['spark.hadoop.fs.s3a.path.style.access', 'true'],
+    ['spark.hadoop.fs.s3a.connection.ssl.enabled', 'false'],
+    ['spark.hadoop.fs.s3a.aws.credentials.provider', 'com.amazonaws.auth.EnvironmentVariableCredentialsProvider'],
+    // Arrow for the pandas UDF; the batch size is also the job's --arrow-batch-size, set here so it holds from
+    // the session's first query.
+    ['spark.sql.execution.arrow.pyspark.enabled', 'true'],
+    ['spark.sql.execution.arrow.maxRecordsPerBatch', String(job.arrowBatchSize)],
+    // The runner shows progress from the scheduler's log lines; the console bar would fill driver.log with \r.
+    ['spark.ui.showConsoleProgress', 'false'],
+  ];
+  if (profile.kind === 'cluster') {
+    // One executor per worker, using all of it: a bigger request than a worker offers would wait forever.
+    conf.push(
+      ['spark.executor.cores', String(profile.spark.workerCores)],
+      ['spark.executor.memory', profile.spark.workerMemory],
+      ['spark.cores.max', String(profile.spark.workers * profile.spark.workerCores)],
+    );
+  }
+  return conf;
+}
+
+export function buildSubmitPlan(input: SubmitPlanInput): SubmitPlan {
+  if (input.tools.s3aJars.length === 0) throw new Error('buildSubmitPlan: no s3a jars (setup must provide hadoop-aws and the AWS SDK bundle)');
+  const args = [
+    '--master', input.master,
+    '--deploy-mode', 'client',
+    '--name', `fruits-${input.runId}`,
+    '--driver-memory', input.profile.spark.driverMemory,
+    '--jars', input.tools.s3aJars.join(','),
+  ];
+  for (const [k, v] of sparkConf(input)) args.push('--conf', `${k}=${v}`);
+  args.push('--py-files', input.artifact.zip, input.artifact.entrypoint);
+  args.push(
+    ...jobArguments({
+      job: input.job,
+      input: input.input,
+      output: input.output,
+      weights: input.weights,
+      runId: input.runId,
+      artifactSha256: input.artifact.sha256,
+    }),
+  );
+  const env: Record<string, string> = {
+    AWS_ACCESS_KEY_ID: input.s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: input.s3.secretAccessKey,
+    AWS_REGION: input.s3.region,
+    JAVA_HOME: input.tools.javaHome,
+    SPARK_HOME: input.tools.sparkHome,
+    SPARK_LOCAL_IP: '127.0.0.1',
+    PYSPARK_PYTHON: input.tools.python,
+    PYSPARK_DRIVER_PYTHON: input.tools.python,
+    // The summary line must reach us when printed, not when Python's buffer fills.
+    PYTHONUNBUFFERED: '1',
+  };
+  return { command: input.tools.sparkSubmit, args, env, redactedEnvKeys: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] };
+}
+
+/** The child's environment: the parent's, minus what would redirect Spark/Python/AWS, plus the plan's. Pure. */
+export function childEnv(parent: Record<string, string | undefined>, plan: SubmitPlan): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parent)) if (v !== undefined && !NOT_INHERITED.test(k)) env[k] = v;
+  return { ...env, ...plan.env };
+}
+
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A copy-pasteable rendering (secrets redacted): env assignments, then one option per line. */
+export function formatSubmitPlan(plan: SubmitPlan): string {
+  const redacted = new Set(plan.redactedEnvKeys);
+  const lines = Object.entries(plan.env).map(([k, v]) => `${k}=${redacted.has(k) ? REDACTED : shellQuote(v)} \\`);
+  const parts: string[] = [shellQuote(plan.command)];
+  for (let i = 0; i < plan.args.length; i++) {
+    const a = plan.args[i]!;
+    const next = plan.args[i + 1];
+    if (a.startsWith('--') && next !== undefined && !next.startsWith('--')) {
+      parts.push(`${a} ${shellQuote(next)}`);
+      i++;
+    } else parts.push(shellQuote(a));
+  }
+  return [...lines, ...parts.map((p, i) => `  ${p}${i < parts.length - 1 ? ' \\' : ''}`)].join('\n');
+}

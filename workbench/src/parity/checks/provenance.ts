@@ -1,0 +1,118 @@
+/**
+ * Layer 1, provenance: were the two runs asked to compute the same thing? Same job artifact, same input images,
+ * same weights, same job and PCA settings. Library versions are shown side by side; a difference is a warning
+ * (the later layers say whether it mattered).
+ */
+import { listed, shortSha, type CheckResult } from '../check-result.js';
+import type { Manifest } from '../manifest.js';
+import type { RunData } from '../run-data.js';
+
+const layer = 1 as const;
+
+function artifact(a: Manifest, b: Manifest): CheckResult {
+  const name = 'provenance.artifact';
+  const [sa, sb] = [a.artifact.sha256, b.artifact.sha256];
+  const side = `A ${shortSha(sa)} vs B ${shortSha(sb)}`;
+  if (sa && sb) {
+    return sa === sb
+      ? { name, layer, status: 'pass', measured: 'equal', tolerance: 'equal', detail: `artifact ${shortSha(sa)}` }
+      : { name, layer, status: 'fail', measured: 'differs', tolerance: 'equal', detail: `different job artifacts: ${side}` };
+  }
+  // A run started outside the workbench records no artifact sha; the package sources' sha is the next best thing.
+  const [ca, cb] = [a.artifact.code_sha256, b.artifact.code_sha256];
+  if (ca && cb && ca !== cb) {
+    return { name, layer, status: 'fail', measured: 'differs', tolerance: 'equal', detail: `artifact sha256 not recorded on both sides and the package sources differ (code_sha256 ${shortSha(ca)} vs ${shortSha(cb)})` };
+  }
+  return {
+    name, layer, status: 'warn', measured: 'unknown', tolerance: 'equal',
+    detail: `artifact sha256 not recorded (${side}; a run started outside the workbench?)${ca && cb ? '; package sources match (code_sha256)' : ''}`,
+  };
+}
+
+/** The input set is every key the job saw: featurized or rejected. */
+function inputKeys(run: RunData): Set<string> {
+  return new Set([...run.features.keys(), ...run.errors.keys()]);
+}
+
+/** Keys in `a` and not in `b`, sorted. */
+export function difference(a: Iterable<string>, b: Set<string>): string[] {
+  return [...a].filter((k) => !b.has(k)).sort();
+}
+
+function inputSet(a: RunData, b: RunData): CheckResult {
+  const name = 'provenance.input-set';
+  const [ka, kb] = [inputKeys(a), inputKeys(b)];
+  const missing = difference(ka, kb);
+  const extra = difference(kb, ka);
+  const differ = missing.length + extra.length;
+  const counts = a.manifest.counts.inputs === b.manifest.counts.inputs ? `${ka.size} images` : `${a.manifest.counts.inputs} vs ${b.manifest.counts.inputs} images`;
+  if (differ === 0) return { name, layer, status: 'pass', measured: 0, tolerance: 'equal', detail: `${counts} on both sides` };
+  return {
+    name, layer, status: 'fail', measured: differ, tolerance: 'equal',
+    detail: `${counts}: ${missing.length} only in A, ${extra.length} only in B (first: ${missing[0] ?? extra[0]})`,
+    items: listed([...missing.map((k) => `only in A: ${k}`), ...extra.map((k) => `only in B: ${k}`)]),
+  };
+}
+
+function weights(a: Manifest, b: Manifest): CheckResult {
+  const name = 'provenance.weights';
+  const both = `A ${a.weights.spec} (${shortSha(a.weights.sha256)}) vs B ${b.weights.spec} (${shortSha(b.weights.sha256)})`;
+  // The spec may name the same file in different places (a path locally, an s3:// URI on EMR): the sha decides.
+  return a.weights.sha256 === b.weights.sha256
+    ? { name, layer, status: 'pass', measured: 'equal', tolerance: 'equal', detail: `${a.weights.source} weights ${shortSha(a.weights.sha256)}` }
+    : { name, layer, status: 'fail', measured: 'differs', tolerance: 'equal', detail: `different model weights: ${both}` };
+}
+
+type Settings = Record<string, unknown>;
+
+/** Compares the listed settings; returns "name: A vs B" for each difference. */
+function diffSettings(a: Settings, b: Settings, keys: string[]): string[] {
+  return keys.filter((k) => a[k] !== b[k]).map((k) => `${k}: ${JSON.stringify(a[k])} vs ${JSON.stringify(b[k])}`);
+}
+
+function settingsCheck(name: string, a: Settings, b: Settings, mustMatch: string[], tuning: string[] = []): CheckResult {
+  const different = diffSettings(a, b, mustMatch);
+  const tuned = diffSettings(a, b, tuning);
+  if (different.length > 0) {
+    return { name, layer, status: 'fail', measured: `${different.length} differ`, tolerance: 'equal', detail: different.join('; '), items: [...different, ...tuned] };
+  }
+  if (tuned.length > 0) {
+    return {
+      name, layer, status: 'warn', measured: `${tuned.length} differ`, tolerance: 'equal',
+      detail: `execution settings differ (results should not depend on them): ${tuned.join('; ')}`, items: tuned,
+    };
+  }
+  return { name, layer, status: 'pass', measured: 'equal', tolerance: 'equal', detail: mustMatch.map((k) => `${k}=${JSON.stringify(a[k])}`).join(' ') };
+}
+
+/** The variance threshold only matters when k is chosen by it. */
+function pcaSettings(m: Manifest): Settings {
+  const { pca_k, pca_variance, pca_standardize } = m.settings;
+  return { pca_k, pca_variance: pca_k === null ? pca_variance : 'unused (fixed k)', pca_standardize };
+}
+
+function versions(a: Manifest, b: Manifest): CheckResult {
+  const name = 'provenance.versions';
+  const libs = [...new Set([...Object.keys(a.versions), ...Object.keys(b.versions)])].sort();
+  const rows = libs.map((lib) => ({ lib, va: a.versions[lib] ?? '(none)', vb: b.versions[lib] ?? '(none)' }));
+  const differ = rows.filter((r) => r.va !== r.vb);
+  const items = rows.map((r) => `${r.lib}: ${r.va} | ${r.vb}${r.va === r.vb ? '' : '  <- differs'}`);
+  if (differ.length === 0) return { name, layer, status: 'pass', measured: 'equal', tolerance: 'equal (warn)', detail: rows.map((r) => `${r.lib} ${r.va}`).join(', '), items };
+  return {
+    name, layer, status: 'warn', measured: `${differ.length} differ`, tolerance: 'equal (warn)',
+    detail: differ.map((r) => `${r.lib} ${r.va} vs ${r.vb}`).join(', '), items,
+  };
+}
+
+export function provenanceChecks(a: RunData, b: RunData): CheckResult[] {
+  const [ma, mb] = [a.manifest, b.manifest];
+  return [
+    artifact(ma, mb),
+    inputSet(a, b),
+    weights(ma, mb),
+    // What the images become: these change every feature. Batch size and partitions only change how work is split.
+    settingsCheck('provenance.job-settings', ma.settings, mb.settings, ['image_size', 'interpolation'], ['arrow_batch_size', 'partitions']),
+    settingsCheck('provenance.pca-settings', pcaSettings(ma), pcaSettings(mb), ['pca_k', 'pca_variance', 'pca_standardize']),
+    versions(ma, mb),
+  ];
+}

@@ -1,0 +1,75 @@
+/**
+ * `ensureSetup`: everything a run needs that is not in the repo, installed once and cached outside it
+ * (<cacheDir>, default ~/.cache/fruits-workbench): the python venv, the s3a jars and the MinIO server.
+ * Idempotent; each step prints one line ("X: cached" or "installing X..."). The three installs are
+ * independent and run side by side; the first failure cancels the others.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Output } from '../commands/types.js';
+import { AbortedError } from '../errors.js';
+import type { WorkbenchConfig } from '../config/schema.js';
+import { ensureJars } from './jars.js';
+import { ensureMinioBinary, minioBinaryPath } from './minio-binary.js';
+import { checkPrerequisites } from './prerequisites.js';
+import type { ToolPaths } from './tools.js';
+import { ensureVenv } from './venv.js';
+import { readVersions } from './versions.js';
+
+export type { ToolPaths } from './tools.js';
+
+export async function ensureSetup(
+  cfg: WorkbenchConfig,
+  out: Output,
+  signal: AbortSignal,
+  env: Record<string, string | undefined> = process.env,
+): Promise<ToolPaths> {
+  const versions = readVersions(cfg.root);
+  const needGo = !existsSync(minioBinaryPath(cfg.cacheDir, versions.minio.version));
+  const pre = await checkPrerequisites({ env, needGo, java: versions.java, python: versions.python });
+
+  const inner = new AbortController();
+  const onAbort = () => inner.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  const failFast = <T>(p: Promise<T>) =>
+    p.catch((err: unknown) => {
+      inner.abort(err);
+      throw err;
+    });
+  try {
+    // allSettled, not all: on a failure, wait until the cancelled installs have stopped their children.
+    const settled = await Promise.allSettled([
+      failFast(ensureVenv({ root: cfg.root, cacheDir: cfg.cacheDir, python311: pre.python311, env, out, signal: inner.signal })),
+      failFast(ensureJars(versions.s3aJars, path.join(cfg.cacheDir, 'jars'), out, inner.signal)),
+      failFast(
+        ensureMinioBinary({
+          cacheDir: cfg.cacheDir,
+          module: versions.minio.module,
+          version: versions.minio.version,
+          go: () => pre.go!,
+          env,
+          out,
+          signal: inner.signal,
+        }),
+      ),
+    ] as const);
+    const failures = settled.filter((s) => s.status === 'rejected').map((s) => (s as PromiseRejectedResult).reason);
+    if (failures.length > 0) throw failures.find((e) => !(e instanceof AbortedError)) ?? failures[0];
+    const [venv, s3aJars, minio] = settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [
+      Awaited<ReturnType<typeof ensureVenv>>,
+      string[],
+      string,
+    ];
+    return {
+      python: venv.python,
+      sparkHome: venv.sparkHome,
+      sparkSubmit: path.join(venv.sparkHome, 'bin', 'spark-submit'),
+      sparkClass: path.join(venv.sparkHome, 'bin', 'spark-class'),
+      s3aJars,
+      minio,
+      javaHome: pre.javaHome,
+    };
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}

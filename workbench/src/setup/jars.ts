@@ -1,0 +1,91 @@
+/**
+ * The s3a connector jars (hadoop-aws + the AWS SDK bundle it was built against) that match pyspark's Hadoop
+ * client, from Maven Central into <cacheDir>/jars/, each verified against the sha256 pinned in versions.json.
+ * A cached jar is hashed again whenever its size or mtime differ from those recorded when it was verified (a
+ * `.verified` sidecar), so a truncated or replaced jar is refused and downloaded again, without re-hashing
+ * 270 MB on every run.
+ */
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Output } from '../commands/types.js';
+import { downloadVerified, sha256File } from './download.js';
+import { progressReporter } from './progress.js';
+import { cachedStep } from './step.js';
+import type { MavenJar } from './versions.js';
+
+export const MAVEN_CENTRAL = 'https://repo1.maven.org/maven2';
+
+export function jarFileName(jar: MavenJar): string {
+  return `${jar.artifact}-${jar.version}.jar`;
+}
+
+export function mavenUrl(jar: MavenJar, base = MAVEN_CENTRAL): string {
+  return `${base.replace(/\/$/, '')}/${jar.group.replace(/\./g, '/')}/${jar.artifact}/${jar.version}/${jarFileName(jar)}`;
+}
+
+/** What the sidecar records: the pinned hash and the file's identity when it was verified. */
+function fingerprint(file: string, jar: MavenJar): string {
+  const st = statSync(file);
+  return `${jar.sha256} ${st.size} ${st.mtimeMs}\n`;
+}
+
+function markVerified(file: string, jar: MavenJar): void {
+  writeFileSync(`${file}.verified`, fingerprint(file, jar));
+}
+
+/** Returns the jar's path when it is present with the pinned bytes; removes it when it is present with others. */
+async function verifiedCached(file: string, jar: MavenJar, out: Output): Promise<string | undefined> {
+  if (!existsSync(file)) return undefined;
+  try {
+    if (readFileSync(`${file}.verified`, 'utf8') === fingerprint(file, jar)) return file;
+  } catch {
+    // no sidecar: hash it
+  }
+  if ((await sha256File(file)) === jar.sha256) {
+    markVerified(file, jar);
+    return file;
+  }
+  out.warn(`${path.basename(file)} in the cache does not match its pinned sha256: downloading it again`);
+  rmSync(file, { force: true });
+  rmSync(`${file}.verified`, { force: true });
+  return undefined;
+}
+
+export async function ensureJars(
+  jars: MavenJar[],
+  dir: string,
+  out: Output,
+  signal: AbortSignal,
+  opts: { baseUrl?: string } = {},
+): Promise<string[]> {
+  const paths: string[] = [];
+  for (const jar of jars) {
+    const file = path.join(dir, jarFileName(jar));
+    const url = mavenUrl(jar, opts.baseUrl);
+    paths.push(
+      await cachedStep(
+        out,
+        jarFileName(jar),
+        () => verifiedCached(file, jar, out),
+        async () => {
+          const progress = progressReporter(out, jarFileName(jar), undefined);
+          let report: ((done: number) => void) | undefined;
+          await downloadVerified({
+            url,
+            dest: file,
+            sha256: jar.sha256,
+            signal,
+            onProgress: (done, total) => {
+              report ??= total ? progressReporter(out, jarFileName(jar), total) : progress;
+              report(done);
+            },
+          });
+          markVerified(file, jar);
+          return file;
+        },
+        'from Maven Central, sha256-verified',
+      ),
+    );
+  }
+  return paths;
+}

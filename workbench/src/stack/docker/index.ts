@@ -1,0 +1,304 @@
+/**
+ * The Docker backend: the same StartedStack as the native backend, from docker-compose.yml. Compose (CLI) builds
+ * the Spark image and starts the services in order, waiting for their health checks; the engine (dockerode)
+ * answers what is running, where its ports are, and removes everything by label on stop, on Ctrl-C and after a
+ * crash. The job's driver runs in a one-off container on the stack's network (driver.ts): `sparkMaster` and
+ * `driver` are as seen from there, `s3.endpoint` is as seen from the host (uploads, downloads, parity).
+ *
+ * One stack per checkout (names.ts), like the native backend's one stack per state folder; a kept stack of the
+ * same shape is reused when healthy, anything else found under the checkout's labels is removed first.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import type { Output } from '../../commands/types.js';
+import type { WorkbenchConfig } from '../../config/schema.js';
+import { ServiceError } from '../../errors.js';
+import type { Scope } from '../../lifecycle.js';
+import { isPidAlive } from '../../setup/lock.js';
+import type { StackCredentials } from '../credentials.js';
+import { minioIsLive } from '../native/minio.js';
+import { fetchMasterJson } from '../native/spark-master.js';
+import type { StackShape } from '../state.js';
+import type { StartedService, StartedStack } from '../types.js';
+import { buildArgv, createBucketArgv, probeCompose, requireCompose, runCompose, SERVICE, upArgv, type ComposeProject } from './compose.js';
+import { dockerDriver, IN_NETWORK, type DockerDriver } from './driver.js';
+import { connectDocker, findLabelled, hasImage, isHealthy, pingDocker, publishedPort, removeLabelled } from './engine.js';
+import { composeEnv, renderEnvFile, writeEnvFile } from './env-file.js';
+import { containerLogFile, saveLogs } from './logs.js';
+import { checkoutId, LABEL, shapeHash, stackName } from './names.js';
+import { readDockerPins, sparkImageTagOf } from './pins.js';
+
+export interface DockerStartedStack extends StartedStack {
+  backend: 'docker';
+  /** How the job's spark-submit runs inside the stack (the run engineer uses this instead of tools.sparkSubmit). */
+  driver: DockerDriver;
+}
+
+export interface DockerStackOptions {
+  cfg: WorkbenchConfig;
+  shape: StackShape;
+  stateDir: string;
+  credentials: StackCredentials;
+  scope: Scope;
+  keep: boolean;
+  out: Output;
+  env: Record<string, string | undefined>;
+}
+
+const PING_TIMEOUT_MS = 3000;
+
+export function dockerPaths(stateDir: string, stack: string) {
+  const dir = path.join(stateDir, 'docker');
+  return {
+    dir,
+    envFile: path.join(dir, `${stack}.env`),
+    /** Fingerprint of the credentials the MinIO volume was created with (not the credentials). */
+    volumeCredentials: path.join(dir, `${stack}.volume-credentials`),
+    composeLog: path.join(dir, 'compose.log'),
+    logDir: path.join(dir, 'logs'),
+  };
+}
+
+/** A one-way fingerprint of the credentials, to tell whether a kept volume belongs to them. Pure. */
+export function credentialsFingerprint(c: StackCredentials): string {
+  return createHash('sha256').update(`${c.accessKeyId}\0${c.secretAccessKey}`).digest('hex').slice(0, 16);
+}
+
+function readFileOr(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+function composeProject(cfg: WorkbenchConfig, stack: string, envFile: string): ComposeProject {
+  return { file: path.join(cfg.root, 'docker-compose.yml'), directory: cfg.root, envFile, name: stack };
+}
+
+async function connected(env: Record<string, string | undefined>): Promise<Docker> {
+  const docker = await connectDocker(env);
+  const ping = await pingDocker(docker, PING_TIMEOUT_MS);
+  if (!ping.ok) {
+    throw new ServiceError(`the docker backend cannot reach a Docker engine: ${ping.reason}`, 'start Docker (Docker Desktop, colima start, or sudo systemctl start docker), or use --backend native');
+  }
+  return docker;
+}
+
+const role = (c: Docker.ContainerInfo) => c.Labels?.[LABEL.role];
+
+/** Expected running services of a shape are all there and healthy (Docker's view). Pure. */
+export function stackIsHealthy(containers: Docker.ContainerInfo[], shape: Pick<StackShape, 'kind' | 'workers'>): boolean {
+  const healthy = (r: string) => containers.filter((c) => role(c) === r && isHealthy(c)).length;
+  if (healthy(SERVICE.minio) !== 1) return false;
+  if (shape.kind === 'local') return true;
+  return healthy(SERVICE.master) === 1 && healthy(SERVICE.worker) === shape.workers;
+}
+
+/** What to do with what the engine already has under this stack's name. Pure. */
+export function decideExisting(
+  containers: Docker.ContainerInfo[],
+  want: { shapeHash: string; shape: Pick<StackShape, 'kind' | 'workers'>; pid: number },
+  pidAlive: (pid: number) => boolean,
+): { action: 'none' | 'reuse' | 'remove' } | { action: 'refuse'; ownerPid: number } {
+  if (containers.length === 0) return { action: 'none' };
+  const labels = containers[0]!.Labels ?? {};
+  const owner = Number(labels[LABEL.owner]);
+  if (labels[LABEL.kept] !== 'true' && Number.isInteger(owner) && owner > 0 && owner !== want.pid && pidAlive(owner)) {
+    return { action: 'refuse', ownerPid: owner };
+  }
+  const sameShape = containers.every((c) => c.Labels?.[LABEL.shape] === want.shapeHash);
+  if (labels[LABEL.kept] === 'true' && sameShape && stackIsHealthy(containers, want.shape)) return { action: 'reuse' };
+  return { action: 'remove' };
+}
+
+async function waitForWorkers(ui: string, workers: number, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const json = await fetchMasterJson(ui, signal);
+    const alive = json?.workers?.filter((w) => w.state === 'ALIVE').length ?? 0;
+    if (json?.status === 'ALIVE' && alive >= workers) return;
+    if (signal.aborted || Date.now() > deadline) {
+      throw new ServiceError(`the Spark master at ${ui} has ${alive} of ${workers} workers alive`, 'see the container logs in the state folder (docker/logs/), then rerun');
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function toStarted(
+  containers: Docker.ContainerInfo[],
+  o: { docker: Docker; shape: StackShape; localMaster: string; credentials: StackCredentials; project: ComposeProject; logDir: string; reused: boolean; stop: () => Promise<void> },
+): DockerStartedStack {
+  const minio = containers.find((c) => role(c) === SERVICE.minio);
+  const master = containers.find((c) => role(c) === SERVICE.master);
+  const s3Port = minio && publishedPort(minio, 9000);
+  if (!s3Port) throw new ServiceError('MinIO runs but Docker published no 127.0.0.1 port for it', 'check `docker ps` for the stack, then rerun');
+  const uiPort = master && publishedPort(master, 8080);
+  const endpoint = `http://127.0.0.1:${s3Port}`;
+  const sparkUi = uiPort ? `http://127.0.0.1:${uiPort}` : undefined;
+  const services: StartedService[] = containers
+    .filter((c) => role(c) !== SERVICE.createBucket)
+    .map((c) => {
+      const name = (c.Names?.[0] ?? c.Id).replace(/^\//, '');
+      const endpoints: Record<string, string> =
+        role(c) === SERVICE.minio ? { s3: endpoint, network: IN_NETWORK.s3aEndpoint } : role(c) === SERVICE.master ? { master: IN_NETWORK.clusterMaster, ...(sparkUi ? { ui: sparkUi } : {}) } : {};
+      let stopping: Promise<void> | undefined;
+      return {
+        name,
+        endpoints,
+        logFile: containerLogFile(o.logDir, name),
+        stop: () =>
+          (stopping ??= saveLogs(o.docker, [c], o.logDir).then(() =>
+            o.docker
+              .getContainer(c.Id)
+              .remove({ force: true, v: true })
+              .catch((err: { statusCode?: number }) => {
+                if (err.statusCode !== 404) throw err;
+              }),
+          )),
+      };
+    });
+  return {
+    backend: 'docker',
+    s3: { endpoint, region: o.shape.region, bucket: o.shape.bucket, ...o.credentials },
+    sparkMaster: o.shape.kind === 'cluster' ? IN_NETWORK.clusterMaster : o.localMaster,
+    sparkUi,
+    services,
+    reused: o.reused,
+    stop: o.stop,
+    driver: dockerDriver(o.project, o.docker),
+  };
+}
+
+function describe(stack: DockerStartedStack, envFile: string): string[] {
+  return [
+    `  s3 (MinIO in Docker): ${stack.s3.endpoint}  bucket ${stack.s3.bucket} in ${stack.s3.region}  (in the stack: ${IN_NETWORK.s3aEndpoint})`,
+    `  spark master: ${stack.sparkMaster}${stack.sparkUi ? `  (ui ${stack.sparkUi})` : ''}; the driver runs in a container`,
+    `  compose env file: ${envFile} (mode 0600, holds the credentials)`,
+  ];
+}
+
+export async function startDockerStack(o: DockerStackOptions): Promise<DockerStartedStack> {
+  const { cfg, shape, scope, out } = o;
+  const docker = await connected(o.env);
+  requireCompose(await probeCompose(o.env));
+
+  const stack = stackName(cfg.root);
+  const checkout = checkoutId(cfg.root);
+  const pins = readDockerPins(cfg.root);
+  const sparkImage = sparkImageTagOf(cfg.root, pins.spark);
+  // The image is part of the shape: a kept stack running an image of an older lock or Dockerfile is not reused.
+  const hash = shapeHash({ ...shape, sparkImage });
+  const paths = dockerPaths(o.stateDir, stack);
+  const project = composeProject(cfg, stack, paths.envFile);
+  const runOpts = { signal: scope.signal, logFile: paths.composeLog, env: o.env };
+  const localMaster = cfg.profile.kind === 'local' ? cfg.profile.spark.master : 'local[*]';
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const found = await findLabelled(docker, { stack });
+      await saveLogs(docker, found.containers, paths.logDir);
+      await removeLabelled(docker, { stack });
+      rmSync(paths.envFile, { force: true });
+    })());
+
+  const envFor = (kept: boolean) =>
+    composeEnv({ stack, checkout, profileName: cfg.profileName, shape, shapeHash: hash, kept, ownerPid: process.pid, pins, sparkImage, credentials: o.credentials, minioPort: cfg.stack.minioPort });
+
+  const existing = await findLabelled(docker, { stack });
+  const decision = decideExisting(existing.containers, { shapeHash: hash, shape, pid: process.pid }, isPidAlive);
+  if (decision.action === 'refuse') {
+    throw new ServiceError(
+      `the Docker stack ${stack} belongs to a workbench command that is still running (pid ${decision.ownerPid})`,
+      'wait for it to finish, or stop it (Ctrl-C in its terminal); one stack per checkout',
+    );
+  }
+  if (decision.action === 'reuse') {
+    const started = toStarted(existing.containers, { docker, shape, localMaster, credentials: o.credentials, project, logDir: paths.logDir, reused: true, stop });
+    if (await minioIsLive(started.s3.endpoint, scope.signal)) {
+      // The driver container is created from this file: make sure it is there and current.
+      writeEnvFile(paths.envFile, renderEnvFile(envFor(true)));
+      out.info(`reusing the kept Docker stack ${stack} (npm run stop stops it):`);
+      for (const line of describe(started, paths.envFile)) out.info(line);
+      return started;
+    }
+  }
+  if (existing.containers.length > 0 || existing.networks.length > 0) {
+    out.info(`removing what is left of the Docker stack ${stack} (${existing.containers.length} containers)...`);
+    await saveLogs(docker, existing.containers, paths.logDir);
+    await removeLabelled(docker, { stack });
+  }
+
+  // The MinIO volume outlives stops; its data belongs to the credentials it was created with. New credentials
+  // (state folder wiped) mean a fresh volume.
+  const fingerprint = credentialsFingerprint(o.credentials);
+  if (existing.volumes.length > 0 && readFileOr(paths.volumeCredentials) !== fingerprint) {
+    out.info(`removing the MinIO data volume of ${stack}: it belongs to other credentials`);
+    await removeLabelled(docker, { stack }, { volumes: true });
+  }
+  ensurePrivateDir(paths.dir);
+  writeFileSync(paths.volumeCredentials, fingerprint, { mode: 0o600 });
+
+  writeEnvFile(paths.envFile, renderEnvFile(envFor(o.keep)));
+
+  // Owned by this command from here: a failure or Ctrl-C half-way removes what was started.
+  scope.stack.defer(stop, 'docker-stack');
+  if (!(await hasImage(docker, sparkImage))) {
+    out.info(`building the Spark image ${sparkImage} (once per lock/Dockerfile change; the first build downloads ~1 GB and takes minutes); log: ${paths.composeLog}`);
+    await runCompose(project, buildArgv(), runOpts);
+  }
+  out.info(`starting the Docker stack ${stack} (${shape.kind === 'cluster' ? `MinIO, Spark master, ${shape.workers} workers` : 'MinIO'})...`);
+  await runCompose(project, upArgv(shape, cfg.stack.readyTimeoutSeconds), runOpts);
+  await runCompose(project, createBucketArgv(), runOpts);
+
+  const { containers } = await findLabelled(docker, { stack });
+  const started = toStarted(containers, { docker, shape, localMaster, credentials: o.credentials, project, logDir: paths.logDir, reused: false, stop });
+  if (!(await minioIsLive(started.s3.endpoint, scope.signal))) {
+    throw new ServiceError(`MinIO is healthy inside Docker but not reachable from the host at ${started.s3.endpoint}`, 'check that nothing else intercepts 127.0.0.1 ports (VPN, proxy), then rerun');
+  }
+  if (shape.kind === 'cluster') {
+    if (!started.sparkUi) throw new ServiceError('the Spark master runs but Docker published no 127.0.0.1 port for its UI', 'check `docker ps`, then rerun');
+    await waitForWorkers(started.sparkUi, shape.workers, cfg.stack.readyTimeoutSeconds * 1000, scope.signal);
+  }
+
+  if (o.keep) {
+    scope.stack.release('docker-stack');
+    out.info('Docker stack kept running (npm run stop stops it):');
+    for (const line of describe(started, paths.envFile)) out.info(line);
+  }
+  return started;
+}
+
+/**
+ * Removes every Docker stack of this checkout (kept, or left by a crash). False when there was none, or when no
+ * Docker engine answers (then there is nothing of ours to find). Refuses a stack whose owner command still runs.
+ */
+export async function stopDockerStacks(cfg: WorkbenchConfig, stateDir: string, out: Output, env: Record<string, string | undefined>): Promise<boolean> {
+  const docker = await connectDocker(env);
+  if (!(await pingDocker(docker, PING_TIMEOUT_MS)).ok) return false;
+  const checkout = checkoutId(cfg.root);
+  const found = await findLabelled(docker, { checkout });
+  if (found.containers.length + found.networks.length === 0) return false;
+  const stacks = [...new Set([...found.containers, ...found.networks].map((r) => r.Labels?.[LABEL.stack]).filter((s): s is string => !!s))];
+  for (const stack of stacks) {
+    const decision = decideExisting(found.containers.filter((c) => c.Labels?.[LABEL.stack] === stack), { shapeHash: '', shape: { kind: 'local', workers: 0 }, pid: process.pid }, isPidAlive);
+    if (decision.action === 'refuse') {
+      throw new ServiceError(`the Docker stack ${stack} belongs to a workbench command that is still running (pid ${decision.ownerPid}); it stops it itself`, 'press Ctrl-C in that terminal (or kill -INT that pid)');
+    }
+  }
+  for (const stack of stacks) {
+    const paths = dockerPaths(stateDir, stack);
+    out.info(`removing the Docker stack ${stack}...`);
+    await saveLogs(docker, found.containers.filter((c) => c.Labels?.[LABEL.stack] === stack), paths.logDir);
+    await removeLabelled(docker, { stack });
+    rmSync(paths.envFile, { force: true });
+  }
+  return true;
+}

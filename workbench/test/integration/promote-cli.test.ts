@@ -1,0 +1,157 @@
+/**
+ * `npm run promote` as a user runs it: the real CLI in a child process (node + tsx), against moto in server
+ * mode on 127.0.0.1 through --endpoint-url. The artifact is packed from this repo's pipeline/.
+ *
+ * moto covers: the bucket and uploads, RunJobFlow, ListSteps/DescribeCluster/DescribeStep, TerminateJobFlows
+ * (-> TERMINATED). moto never completes the step, so the run is interrupted with SIGINT while it waits, which
+ * is the point of the first test: Ctrl-C must still terminate the cluster and say so. The other tests make
+ * no AWS call at all (dry run without credentials, refusals).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DescribeClusterCommand, EMRClient, ListClustersCommand } from '@aws-sdk/client-emr';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { imageFolder } from '../helpers/emr-fixtures.js';
+import { MOTO_ENV, motoPython, startMoto, type MotoServer } from '../helpers/moto.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const REGION = 'eu-west-3';
+const moto = motoPython();
+const artifactSources = ['pipeline/src/fruits_pipeline', 'pipeline/entrypoint.py', 'pipeline/requirements.lock', 'pipeline/emr/bootstrap.sh'];
+const missing = artifactSources.filter((p) => !existsSync(path.join(REPO, p)));
+const skipReason = moto.reason ?? (missing.length ? `the job artifact sources are missing: ${missing.join(', ')}` : undefined);
+
+interface Child {
+  stdout: string;
+  stderr: string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(sig: NodeJS.Signals): void;
+  /** Resolves with the first match of `re` in stderr. */
+  waitFor(re: RegExp): Promise<RegExpExecArray>;
+}
+
+/** Runs the workbench CLI with a clean env: no AWS credentials unless given, nothing from the user's config. */
+function cli(args: string[], env: Record<string, string> = {}): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'workbench/src/cli.ts'), ...args], {
+    cwd: REPO,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: env.HOME ?? tmpdir(),
+      AWS_CONFIG_FILE: '/nonexistent/aws-config',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      NO_COLOR: '1',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const c: Child = {
+    stdout: '',
+    stderr: '',
+    exit: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal }))),
+    kill: (sig) => child.kill(sig),
+    waitFor: (re) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const m = re.exec(c.stderr);
+          if (m) {
+            child.stderr!.off('data', check);
+            resolve(m);
+          }
+        };
+        child.stderr!.on('data', check);
+        void c.exit.then(() => {
+          const m = re.exec(c.stderr);
+          if (m) resolve(m);
+          else reject(new Error(`exited before ${re}:\n${c.stderr}`));
+        });
+      }),
+  };
+  child.stdout!.on('data', (d: Buffer) => (c.stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (c.stderr += d.toString()));
+  return c;
+}
+
+describe.skipIf(skipReason !== undefined)(`npm run promote, end to end against moto (${skipReason ?? moto.python})`, () => {
+  let server: MotoServer;
+  let tmp: string;
+  let configPath: string;
+  let emr: EMRClient;
+
+  beforeAll(async () => {
+    server = await startMoto({ python: moto.python });
+    emr = new EMRClient({ region: REGION, endpoint: server.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  });
+  afterAll(async () => {
+    emr?.destroy();
+    await server?.stop();
+  });
+
+  beforeEach(async () => {
+    await server.reset();
+    tmp = mkdtempSync(path.join(tmpdir(), 'wb-promote-cli-'));
+    const input = imageFolder(tmp);
+    configPath = path.join(tmp, 'workbench.yaml');
+    writeFileSync(
+      configPath,
+      stringify({
+        job: { input, weights: 'random:0' },
+        profiles: { local: { kind: 'local' }, emr: { kind: 'emr', region: REGION, bucket: 'fruits-cli-test', plannedMinutes: 30 } },
+      }),
+    );
+  });
+
+  const baseEnv = () => ({ HOME: tmp, WORKBENCH_CACHE_DIR: path.join(tmp, 'cache') });
+
+  it('SIGINT while waiting for the cluster: exits 130, the cluster is TERMINATED and the command says so', async () => {
+    const run = cli(['promote', '--config', configPath, '--yes', '--endpoint-url', server.endpoint], { ...baseEnv(), ...MOTO_ENV });
+    const [, id] = await run.waitFor(/cluster (j-\w+) started/);
+    // Wait for the first progress line: the command is now in its bounded wait.
+    await run.waitFor(new RegExp(`EMR ${id}: cluster \\w+, step \\w+`));
+    run.kill('SIGINT');
+    const { code } = await run.exit;
+    expect(code, run.stderr).toBe(130);
+    expect(run.stderr).toContain(`cluster ${id} terminated (TERMINATED)`);
+    const state = (await emr.send(new DescribeClusterCommand({ ClusterId: id! }))).Cluster?.Status?.State;
+    expect(state).toBe('TERMINATED');
+    // Credentials never appear in the output.
+    expect(run.stderr + run.stdout).not.toContain(MOTO_ENV.AWS_SECRET_ACCESS_KEY + '"');
+  });
+
+  it('--dry-run prints the whole plan as JSON and makes no AWS call (no credentials, no endpoint)', async () => {
+    const run = cli(['promote', '--config', configPath, '--dry-run'], baseEnv());
+    const { code } = await run.exit;
+    expect(code, run.stderr).toBe(0);
+    const plan = JSON.parse(run.stdout);
+    expect(plan).toMatchObject({ format: 'fruits-workbench/promote-plan@1', region: REGION, bucket: 'fruits-cli-test' });
+    expect(plan.runJobFlow.ReleaseLabel).toBe('emr-7.13.0');
+    expect(plan.uploads.filter((u: { role: string }) => u.role === 'input')).toHaveLength(3);
+    expect(run.stderr).toMatch(/cost +~\d+\.\d\d EUR for 30 min/);
+    expect(run.stderr).toContain('dry run: nothing was sent to AWS');
+  });
+
+  it('--plan-out writes a plan; a tampered copy is refused by --plan before any cluster starts', async () => {
+    const planFile = path.join(tmp, 'plan.json');
+    const out = cli(['promote', '--config', configPath, '--plan-out', planFile], { ...baseEnv(), ...MOTO_ENV });
+    expect((await out.exit).code, out.stderr).toBe(0);
+    const plan = JSON.parse(readFileSync(planFile, 'utf8'));
+    plan.runJobFlow.Instances.InstanceGroups[1].InstanceCount = 10;
+    const tampered = path.join(tmp, 'tampered.json');
+    writeFileSync(tampered, JSON.stringify(plan));
+    const run = cli(['promote', '--config', configPath, '--plan', tampered, '--yes', '--endpoint-url', server.endpoint], { ...baseEnv(), ...MOTO_ENV });
+    expect((await run.exit).code).toBe(7);
+    expect(run.stderr).toMatch(/refused plan .*tampered\.json: it was changed after it was written/);
+    expect((await emr.send(new ListClustersCommand({}))).Clusters ?? []).toEqual([]);
+  });
+
+  it.each(['us-east-1', 'eu-west-2', 'eu-central-2'])('--region %s is refused (GDPR) before any AWS client exists', async (region) => {
+    const run = cli(['promote', '--config', configPath, '--dry-run', '--region', region], baseEnv());
+    expect((await run.exit).code).toBe(7);
+    expect(run.stderr).toMatch(/GDPR/);
+    expect(run.stdout).toBe('');
+  });
+});

@@ -1,0 +1,73 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { unzipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { artifactListing, packArtifact, sha256Hex } from '../../src/job/artifact.js';
+import { PrerequisiteError } from '../../src/errors.js';
+
+/** A minimal repo with the four artifact sources. */
+function fakeRepo(): string {
+  const root = mkdtempSync(path.join(tmpdir(), 'wb-artifact-'));
+  const pkg = path.join(root, 'pipeline/src/fruits_pipeline');
+  mkdirSync(path.join(pkg, 'sub'), { recursive: true });
+  mkdirSync(path.join(pkg, '__pycache__'), { recursive: true });
+  mkdirSync(path.join(root, 'pipeline/emr'), { recursive: true });
+  writeFileSync(path.join(pkg, '__init__.py'), '');
+  writeFileSync(path.join(pkg, 'main.py'), 'def main():\n    return 0\n');
+  writeFileSync(path.join(pkg, 'sub', 'util.py'), 'X = 1\n');
+  writeFileSync(path.join(pkg, '__pycache__', 'main.cpython-311.pyc'), 'compiled');
+  writeFileSync(path.join(pkg, 'notes.txt'), 'not code');
+  writeFileSync(path.join(root, 'pipeline/entrypoint.py'), 'from fruits_pipeline.main import main\n');
+  writeFileSync(path.join(root, 'pipeline/requirements.lock'), 'numpy==1.26.4\n');
+  writeFileSync(path.join(root, 'pipeline/emr/bootstrap.sh'), '#!/bin/bash\n');
+  return root;
+}
+
+const out = () => mkdtempSync(path.join(tmpdir(), 'wb-artifact-out-'));
+
+describe('packArtifact', () => {
+  it('gives the same bytes and sha256 for the same sources, whatever their timestamps', async () => {
+    const root = fakeRepo();
+    const a = await packArtifact(root, out());
+    utimesSync(path.join(root, 'pipeline/src/fruits_pipeline/main.py'), new Date(2001, 1, 1), new Date(2001, 1, 1));
+    const b = await packArtifact(root, out());
+    expect(b.sha256).toBe(a.sha256);
+    expect(readFileSync(b.zip).equals(readFileSync(a.zip))).toBe(true);
+  });
+
+  it('changes the sha256 when any source changes', async () => {
+    const root = fakeRepo();
+    const before = (await packArtifact(root, out())).sha256;
+    writeFileSync(path.join(root, 'pipeline/src/fruits_pipeline/sub/util.py'), 'X = 2\n');
+    const afterCode = (await packArtifact(root, out())).sha256;
+    writeFileSync(path.join(root, 'pipeline/emr/bootstrap.sh'), '#!/bin/bash\nset -e\n');
+    const afterBootstrap = (await packArtifact(root, out())).sha256;
+    expect(new Set([before, afterCode, afterBootstrap]).size).toBe(3);
+  });
+
+  it('zips only the package .py files, sorted, under fruits_pipeline/', async () => {
+    const art = await packArtifact(fakeRepo(), out());
+    const names = Object.keys(unzipSync(new Uint8Array(readFileSync(art.zip))));
+    expect(names).toEqual(['fruits_pipeline/__init__.py', 'fruits_pipeline/main.py', 'fruits_pipeline/sub/util.py']);
+  });
+
+  it('defines the sha256 as that of the sha256sum listing of the four files', async () => {
+    const art = await packArtifact(fakeRepo(), out());
+    const listing = execFileSync('sha256sum', ['bootstrap.sh', 'entrypoint.py', 'fruits_pipeline.zip', 'requirements.lock'], {
+      cwd: art.dir,
+      encoding: 'utf8',
+    });
+    expect(sha256Hex(listing)).toBe(art.sha256);
+    expect(artifactListing({ 'b.txt': 'bb', 'a.txt': 'aa' })).toBe('aa  a.txt\nbb  b.txt\n');
+  });
+
+  it('fails clearly, naming the file, when bootstrap.sh is missing', async () => {
+    const root = fakeRepo();
+    rmSync(path.join(root, 'pipeline/emr/bootstrap.sh'));
+    const err = await packArtifact(root, out()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PrerequisiteError);
+    expect((err as Error).message).toContain('pipeline/emr/bootstrap.sh');
+  });
+});

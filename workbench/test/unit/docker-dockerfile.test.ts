@@ -1,0 +1,136 @@
+/**
+ * docker/spark/Dockerfile checked without an engine: parsed and validated (dockerfile-utils, the linter behind
+ * the VS Code Docker extension), then our rules: FROM is versions.json's pin, the pins of Spark and the s3a jars
+ * equal versions.json, Python 3.11 is installed and used by PySpark, the lock is installed with its hashes and
+ * without pyspark, the image ends as a non-root user. Plus the lock filter script, run on the real lock.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DockerfileParser } from 'dockerfile-ast';
+import { validate } from 'dockerfile-utils';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '../../..');
+const dockerfileText = readFileSync(path.join(root, 'docker/spark/Dockerfile'), 'utf8');
+const versions = JSON.parse(readFileSync(path.join(root, 'versions.json'), 'utf8')) as {
+  spark: string;
+  python: string;
+  s3aJars: { artifact: string; version: string; sha256: string }[];
+  docker: { sparkImage: string };
+};
+const lockPath = path.join(root, 'pipeline/requirements.lock');
+const filterScript = path.join(root, 'docker/spark/lock-without-pyspark.sh');
+
+/** Our rules; returns every problem. */
+function dockerfileProblems(text: string): string[] {
+  const problems: string[] = [];
+  const errors = validate(text).filter((d) => d.severity === 1);
+  for (const e of errors) problems.push(`line ${e.range.start.line + 1}: ${e.message}`);
+  const df = DockerfileParser.parse(text);
+  const args = new Map(df.getInitialARGs().map((a) => [a.getProperty()?.getName(), a.getProperty()?.getValue()]));
+  const allArgs = new Map(
+    df.getInstructions().filter((i) => i.getKeyword() === 'ARG').map((i) => {
+      const [name, value] = (i.getArgumentsContent() ?? '').split(/=(.*)/s);
+      return [name, value] as const;
+    }),
+  );
+  const froms = df.getFROMs();
+  if (froms.length !== 1) problems.push(`expected one FROM (one stage), found ${froms.length}`);
+  const from = froms[0]?.getImage();
+  const base = from === '${SPARK_IMAGE}' ? args.get('SPARK_IMAGE') : from;
+  if (base !== versions.docker.sparkImage) problems.push(`FROM ${base} is not versions.json docker.sparkImage ${versions.docker.sparkImage}`);
+  if (allArgs.get('SPARK_VERSION') !== versions.spark) problems.push(`ARG SPARK_VERSION=${allArgs.get('SPARK_VERSION')} is not versions.json spark ${versions.spark}`);
+  const jar = (artifact: string) => versions.s3aJars.find((j) => j.artifact === artifact)!;
+  const jarArgs = { 'hadoop-aws': 'HADOOP_AWS', 'aws-java-sdk-bundle': 'AWS_SDK_BUNDLE' } as const;
+  for (const [artifact, prefix] of Object.entries(jarArgs)) {
+    if (allArgs.get(`${prefix}_VERSION`) !== jar(artifact).version) problems.push(`ARG ${prefix}_VERSION is not versions.json's ${artifact} ${jar(artifact).version}`);
+    if (allArgs.get(`${prefix}_SHA256`) !== jar(artifact).sha256) problems.push(`ARG ${prefix}_SHA256 is not versions.json's ${artifact} sha256`);
+  }
+  const runs = df.getInstructions().filter((i) => i.getKeyword() === 'RUN').map((i) => i.getArgumentsContent() ?? '');
+  const run = runs.join('\n');
+  if (!/apt-get install[^;]*\bpython3\.11\b/.test(run)) problems.push('python3.11 is not installed');
+  if (!/python3\.11 -m venv/.test(run)) problems.push('no venv made with python3.11');
+  if (!/pip install[^;]*--require-hashes[^;]*-r \/opt\/fruits\/runtime\.lock/.test(run)) problems.push('the lock is not installed with --require-hashes');
+  if (!/lock-without-pyspark\.sh \/opt\/fruits\/requirements\.lock "\$\{SPARK_VERSION\}"/.test(run)) problems.push('the lock is not filtered of pyspark against SPARK_VERSION');
+  for (const artifact of Object.values(jarArgs)) {
+    if (!new RegExp(`\\$\\{${artifact}_SHA256\\}[^;]*\\| sha256sum -c -`).test(run)) problems.push(`${artifact} jar is not checked against its sha256`);
+  }
+  const copies = df.getInstructions().filter((i) => i.getKeyword() === 'COPY').map((i) => i.getArgumentsContent() ?? '');
+  if (!copies.some((c) => c.includes('pipeline/requirements.lock'))) problems.push('pipeline/requirements.lock is not copied in');
+  const env = df.getInstructions().filter((i) => i.getKeyword() === 'ENV').map((i) => i.getArgumentsContent() ?? '').join(' ');
+  for (const v of ['PYSPARK_PYTHON=/opt/fruits/venv/bin/python', 'PYSPARK_DRIVER_PYTHON=/opt/fruits/venv/bin/python']) {
+    if (!env.includes(v)) problems.push(`ENV ${v} missing`);
+  }
+  const users = df.getInstructions().filter((i) => i.getKeyword() === 'USER');
+  const last = users.at(-1)?.getArgumentsContent()?.trim();
+  if (!last || ['root', '0', '0:0'].includes(last) || last.startsWith('root:')) problems.push(`the image must end as a non-root USER (found ${last ?? 'none'})`);
+  return problems;
+}
+
+describe('docker/spark/Dockerfile', () => {
+  it('parses without errors and follows our rules', () => {
+    expect(dockerfileProblems(dockerfileText)).toEqual([]);
+  });
+
+  it('pins the same Python minor as versions.json', () => {
+    expect(versions.python).toBe('3.11');
+    expect(dockerfileText).toContain(`sys.version_info[:2] == (3, 11)`);
+  });
+
+  it.each([
+    ['a syntax error', (t: string) => t.replace('USER spark', 'USR spark'), /Unknown instruction: USR/],
+    ['a FROM without image', (t: string) => t.replace('FROM ${SPARK_IMAGE}', 'FROM'), /no arguments|FROM .* is not versions.json/],
+    ['another base image', (t: string) => t.replace(/^ARG SPARK_IMAGE=.*$/m, 'ARG SPARK_IMAGE=apache/spark:3.5.6-python3'), /FROM apache\/spark:3.5.6-python3 is not versions.json/],
+    ['another Spark version', (t: string) => t.replace(/^ARG SPARK_VERSION=.*$/m, 'ARG SPARK_VERSION=3.5.5'), /ARG SPARK_VERSION=3.5.5/],
+    ['another jar hash', (t: string) => t.replace(/^ARG HADOOP_AWS_SHA256=.*$/m, `ARG HADOOP_AWS_SHA256=${'0'.repeat(64)}`), /HADOOP_AWS_SHA256 is not/],
+    ['ending as root', (t: string) => t.replace(/USER spark\s*$/, 'USER root\n'), /non-root USER \(found root\)/],
+    ['no Python 3.11', (t: string) => t.replace('python3.11 python3.11-venv', 'python3 python3-venv'), /python3.11 is not installed/],
+    ['the lock without hashes', (t: string) => t.replace('--require-hashes ', ''), /--require-hashes/],
+    ['an unchecked jar', (t: string) => t.replace(/echo "\$\{AWS_SDK_BUNDLE_SHA256\}.*sha256sum -c -; \\\n/, ''), /AWS_SDK_BUNDLE jar is not checked/],
+  ])('catches %s', (_what, mutate, problem) => {
+    const broken = mutate(dockerfileText);
+    expect(broken).not.toBe(dockerfileText);
+    expect(dockerfileProblems(broken).join('\n')).toMatch(problem);
+  });
+
+  it('sends only what it needs in the build context', () => {
+    const ignore = readFileSync(path.join(root, 'docker/spark/Dockerfile.dockerignore'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith('#'));
+    expect(ignore).toEqual(['*', '!pipeline/requirements.lock', '!docker/spark/lock-without-pyspark.sh']);
+  });
+});
+
+describe('lock-without-pyspark.sh on the real lock', () => {
+  const lock = readFileSync(lockPath, 'utf8');
+  const requirements = (text: string) => text.split('\n').filter((l) => /^[A-Za-z0-9]/.test(l)).map((l) => l.split(' ')[0]!);
+  const run = (file: string, spark: string) => execFileSync('sh', [filterScript, file, spark], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+  it('the lock pins the same pyspark as the image', () => {
+    expect(requirements(lock)).toContain(`pyspark==${versions.spark}`);
+  });
+
+  it('drops pyspark and its hashes, keeps every other pin with its hashes', () => {
+    const out = run(lockPath, versions.spark);
+    expect(requirements(out)).toEqual(requirements(lock).filter((r) => !r.startsWith('pyspark==')));
+    expect(out).not.toMatch(/^pyspark==/m);
+    const hashes = (t: string) => (t.match(/--hash=sha256:[0-9a-f]{64}/g) ?? []).length;
+    const pysparkBlock = lock.slice(lock.indexOf('\npyspark==') + 1).split(/\n(?=[A-Za-z0-9])/)[0]!;
+    expect(hashes(out)).toBe(hashes(lock) - hashes(pysparkBlock));
+    // py4j stays: the venv's py4j serves the image's pyspark (same version as Spark ships).
+    expect(out).toMatch(/^py4j==/m);
+  });
+
+  it('refuses a lock whose pyspark is not the image Spark', () => {
+    expect(() => run(lockPath, '3.5.7')).toThrow(/pins pyspark==3.5.6 but the image's Spark is 3.5.7/);
+  });
+
+  it('refuses a lock without pyspark', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'wb-lock-'));
+    const file = path.join(dir, 'requirements.lock');
+    writeFileSync(file, 'numpy==1.26.4 \\\n    --hash=sha256:aa\n');
+    expect(() => run(file, versions.spark)).toThrow(/pins no pyspark/);
+  });
+});

@@ -1,0 +1,22 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+describe('the real workbench.yaml', () => {
+  it('validates, with the three profiles in the EU', () => {
+    const cfg = loadConfig({ root: ROOT, env: { HOME: '/home/u' } });
+    expect(Object.keys(cfg.profiles).sort()).toEqual(['cluster', 'emr', 'local']);
+    expect(cfg.profiles.emr).toMatchObject({ kind: 'emr', region: 'eu-west-3' });
+    expect(cfg.profileName).toBe('local');
+    expect(cfg.job.input).toBe('sample-data/fruits-synthetic');
+  });
+
+  it('loads every profile', () => {
+    for (const profile of ['local', 'cluster', 'emr']) {
+      expect(loadConfig({ root: ROOT, env: {}, flags: { profile } }).profile.kind).toBe(profile);
+    }
+  });
+});

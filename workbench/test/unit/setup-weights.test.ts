@@ -1,0 +1,97 @@
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Output } from '../../src/commands/types.js';
+import { loadConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/errors.js';
+import type { ToolPaths } from '../../src/setup/tools.js';
+import { KERAS_NO_TOP_FILE, resolveWeights } from '../../src/setup/weights.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function temp(): string {
+  const d = mkdtempSync(path.join(tmpdir(), 'wb-weights-'));
+  dirs.push(d);
+  return d;
+}
+
+function recorder() {
+  const lines: string[] = [];
+  const out: Output = { info: (l) => lines.push(l), warn: (l) => lines.push(`warning: ${l}`), result: (l) => lines.push(l), isTTY: false };
+  return { out, lines };
+}
+
+/** A config whose root has no workbench.yaml, and an env pointing Keras and the shared folder into `base`. */
+function setting(weights: string) {
+  const base = temp();
+  const root = path.join(base, 'repo');
+  mkdirSync(root);
+  const cfg = { ...loadConfig({ root, env: {}, flags: { weights } }), cacheDir: path.join(base, 'cache') };
+  const env = { KERAS_HOME: path.join(base, 'keras'), FRUITS_SHARED_DIR: path.join(base, 'shared'), PATH: process.env.PATH };
+  return { base, root, cfg, env };
+}
+
+/** A stand-in for the venv python: records its arguments and writes the --out file. */
+function fakePython(base: string): ToolPaths {
+  const file = path.join(base, 'python');
+  writeFileSync(file, `#!/bin/sh\necho "$@ PYTHONPATH=$PYTHONPATH" >> "${base}/calls"\nwhile [ "$1" != "--out" ]; do shift; done\necho weights > "$2"\n`);
+  chmodSync(file, 0o755);
+  return { python: file } as ToolPaths;
+}
+
+const signal = new AbortController().signal;
+
+describe('resolveWeights', () => {
+  it('auto: Keras cache file present -> imagenet', async () => {
+    const { base, cfg, env } = setting('auto');
+    mkdirSync(path.join(base, 'keras', 'models'), { recursive: true });
+    writeFileSync(path.join(base, 'keras', 'models', KERAS_NO_TOP_FILE), 'h5');
+    const r = await resolveWeights(cfg, fakePython(base), recorder().out, signal, env);
+    expect(r).toMatchObject({ spec: 'imagenet', meaningful: true });
+  });
+
+  it('auto: shared .npy export present -> converted once into the cache, then reused', async () => {
+    const { base, root, cfg, env } = setting('auto');
+    const npy = path.join(base, 'shared', 'models', 'mobilenet_v2_1.0_224_no_top_npy');
+    mkdirSync(path.join(npy, 'weights'), { recursive: true });
+    writeFileSync(path.join(npy, 'SHA256SUMS'), 'abc  weights/Conv_weights.npy\n');
+    const tools = fakePython(base);
+    const first = recorder();
+    const r = await resolveWeights(cfg, tools, first.out, signal, env);
+    expect(r.meaningful).toBe(true);
+    expect(r.spec.startsWith(path.join(cfg.cacheDir, 'weights', 'mobilenet_v2_no_top_npy-'))).toBe(true);
+    expect(r.spec.endsWith('.weights.h5')).toBe(true);
+    expect(readFileSync(r.spec, 'utf8')).toBe('weights\n');
+    const calls = readFileSync(path.join(base, 'calls'), 'utf8').trim().split('\n');
+    expect(calls).toEqual([`-m fruits_pipeline.weights_npy --src ${npy} --out ${r.spec} PYTHONPATH=${path.join(root, 'pipeline', 'src')}`]);
+    expect(first.lines[0]).toMatch(/^installing imagenet weights from the shared \.npy export/);
+
+    const second = recorder();
+    expect((await resolveWeights(cfg, tools, second.out, signal, env)).spec).toBe(r.spec);
+    expect(readFileSync(path.join(base, 'calls'), 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(second.lines).toEqual(['imagenet weights from the shared .npy export: cached']);
+  });
+
+  it('auto: nothing available offline -> random:0 with a loud warning', async () => {
+    const { base, cfg, env } = setting('auto');
+    const { out, lines } = recorder();
+    const r = await resolveWeights(cfg, fakePython(base), out, signal, env);
+    expect(r).toMatchObject({ spec: 'random:0', meaningful: false });
+    expect(lines.some((l) => l.startsWith('warning:') && l.includes('NO meaning'))).toBe(true);
+  });
+
+  it('passes explicit specs through; a local file is made absolute and must exist', async () => {
+    const { base, root, cfg, env } = setting('random:7');
+    const tools = fakePython(base);
+    expect(await resolveWeights(cfg, tools, recorder().out, signal, env)).toMatchObject({ spec: 'random:7', meaningful: false });
+    expect((await resolveWeights({ ...cfg, job: { ...cfg.job, weights: 's3://b/w.weights.h5' } }, tools, recorder().out, signal, env)).spec).toBe('s3://b/w.weights.h5');
+    writeFileSync(path.join(root, 'mine.weights.h5'), 'x');
+    expect((await resolveWeights({ ...cfg, job: { ...cfg.job, weights: 'mine.weights.h5' } }, tools, recorder().out, signal, env)).spec).toBe(
+      path.join(root, 'mine.weights.h5'),
+    );
+    await expect(resolveWeights({ ...cfg, job: { ...cfg.job, weights: 'missing.h5' } }, tools, recorder().out, signal, env)).rejects.toThrow(ConfigError);
+  });
+});
