@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // Integration tests run one file at a time: the machine has 2 cores and each file owns a whole stack.
 export default defineConfig({
   test: {
+    // The AWS SDK's Node-version notice is noise in test output (the CLI sets the same).
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
       {
         test: {

@@ -26,6 +26,7 @@ sys.path.insert(0, str(SRC))
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(SRC), os.environ.get("PYTHONPATH", "")) if p)
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # the driver binds loopback only
 
 GOAL = 0.9  # the job's featurization should reach at least 0.9x bare Keras
 

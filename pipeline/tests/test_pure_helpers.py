@@ -4,22 +4,10 @@ import numpy as np
 import pytest
 
 from fruits_pipeline.errors import JobError
-from fruits_pipeline.images import case_insensitive_glob, label_of, relative_key
+from fruits_pipeline.images import case_insensitive_glob
 from fruits_pipeline.manifest import Counts
 from fruits_pipeline.pca import PcaParams, choose_k, deterministic_signs
 from fruits_pipeline.weights_npy import npy_files_for_layer
-
-
-def test_keys_are_relative_to_the_qualified_root():
-    assert relative_key("s3a://b/in/Apricot/3_100.jpg", "s3a://b/in/") == "Apricot/3_100.jpg"
-    assert relative_key("file:/data/x/Kiwi/a b.JPG", "file:/data/x/") == "Kiwi/a b.JPG"
-    with pytest.raises(ValueError):
-        relative_key("s3a://other/x.jpg", "s3a://b/in/")
-
-
-def test_label_is_the_parent_folder():
-    assert label_of("Apricot/3_100.jpg") == "Apricot"
-    assert label_of("s3a://b/in/Kiwi/deep/1.png") == "deep"
 
 
 def test_extension_glob_accepts_any_case():
@@ -65,3 +53,19 @@ def test_listing_uris_are_spelled_like_the_scan_paths():
 
     assert hadoop_path_string("file:///tmp/in/Red/with%20space.jpg") == "file:/tmp/in/Red/with space.jpg"
     assert hadoop_path_string("s3a://bucket/in/K%C3%A4se/1.jpg") == "s3a://bucket/in/Käse/1.jpg"
+
+
+def test_imagenet_offline_says_how_to_provide_weights(monkeypatch):
+    import keras
+
+    from fruits_pipeline.model import keras_imagenet_file
+
+    def offline(*args, **kwargs):
+        raise Exception("URL fetch failure: Name or service not known")
+
+    monkeypatch.setattr(keras.utils, "get_file", offline)
+    with pytest.raises(JobError) as e:
+        keras_imagenet_file(224)
+    message = str(e.value)
+    assert "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5" in message
+    assert "fruits_pipeline.weights_npy" in message and "random:0" in message

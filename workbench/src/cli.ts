@@ -96,6 +96,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// The AWS SDK warns on every client creation that Node 20 support ends; the workbench supports Node >= 20 on
+// purpose (the machines it targets), so the warning is noise here, not news.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
   main(process.argv.slice(2)).then(

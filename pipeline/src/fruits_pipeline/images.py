@@ -29,25 +29,12 @@ def case_insensitive_glob(extensions: tuple[str, ...] = IMAGE_EXTENSIONS) -> str
     return "*.{" + ",".join(parts) + "}"
 
 
-def relative_key(path: str, root: str) -> str:
-    """The key of a listed file: its qualified path minus the qualified root (which ends with '/')."""
-    if not path.startswith(root):
-        raise ValueError(f"{path} is not under {root}")
-    return path[len(root):]
-
-
 def hadoop_path_string(uri: str) -> str:
     """`inputFiles()` gives percent-encoded URIs (file:///a/b%20c.jpg); the scan's `path` column gives Hadoop's
     Path.toString (file:/a/b c.jpg). Same file, one spelling: the latter."""
     parts = urlsplit(uri)
     authority = f"//{parts.netloc}" if parts.netloc else ""
     return f"{parts.scheme}:{authority}{unquote(parts.path)}"
-
-
-def label_of(key_or_path: str) -> str:
-    """The parent folder's name: 'Apricot/3_100.jpg' -> 'Apricot'."""
-    parts = key_or_path.split("/")
-    return parts[-2] if len(parts) >= 2 else ""
 
 
 @dataclass(frozen=True)
@@ -104,7 +91,10 @@ def read_images(spark: SparkSession, params: ReadParams) -> ImageInput:
 
 
 def with_keys(raw: DataFrame, root: str) -> DataFrame:
-    """binaryFile rows -> key (relative to root), label (parent folder), content. Pure DataFrame transform."""
+    """binaryFile rows -> key (relative to root), label (parent folder), content. Pure DataFrame transform.
+
+    A path outside the root gets a null key, which main.count_rows turns into a loud failure.
+    """
     key = F.when(F.col("path").startswith(root), F.expr(f"substring(path, {len(root) + 1})"))
     return raw.select(
         key.alias("key"),

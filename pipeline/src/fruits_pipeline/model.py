@@ -55,7 +55,6 @@ class LoadedWeights:
     file_sha256: str | None  # sha256 of the weights file (None for random)
     arrays_sha256: str  # sha256 of the arrays themselves: equal weights <=> equal hash, whatever the source
     meaningful: bool
-    location: str | None  # where the file came from
 
     @property
     def sha256(self) -> str:
@@ -151,7 +150,7 @@ def load_weights(spark, spec: str, image_size: int) -> LoadedWeights:
     m = _RANDOM.match(spec)
     if m:
         arrays = random_weights(model, int(m.group(1)))
-        return LoadedWeights(spec, "random", arrays, None, arrays_sha256(arrays), False, None)
+        return LoadedWeights(spec, "random", arrays, None, arrays_sha256(arrays), False)
     with tempfile.TemporaryDirectory(prefix="fruits-weights-") as tmp:
         if spec == "imagenet":
             path, source = keras_imagenet_file(image_size), "imagenet"
@@ -171,4 +170,4 @@ def load_weights(spark, spec: str, image_size: int) -> LoadedWeights:
     n = sum(a.size for a in arrays)
     if n != PARAM_COUNT:
         raise JobError(f"--weights: {spec} gave {n} parameters, expected {PARAM_COUNT} for MobileNetV2 no-top")
-    return LoadedWeights(spec, source, arrays, digest, arrays_sha256(arrays), True, path if source == "imagenet" else spec)
+    return LoadedWeights(spec, source, arrays, digest, arrays_sha256(arrays), True)

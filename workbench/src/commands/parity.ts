@@ -6,12 +6,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, ParityError } from '../errors.js';
-import { compareRuns } from '../parity/compare.js';
+import { compareOutputs } from '../parity/compare-outputs.js';
 import { defaultParityDeps } from '../parity/default-runs.js';
 import type { ParityDeps } from '../parity/deps.js';
-import { loadRun } from '../parity/load-run.js';
-import { buildReport, formatReport, reportPath, writeReport } from '../parity/report.js';
-import { LocalRunSource, openRunSource } from '../parity/source.js';
+import { openRunSource, type RunSource } from '../parity/source.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
 export function createParityCommand(deps: ParityDeps): CommandSpec {
@@ -50,24 +48,13 @@ export function createParityCommand(deps: ParityDeps): CommandSpec {
       const sources = locations.map((loc) =>
         openRunSource(loc, { runsDir: cfg.runsDir, s3Client: (where) => deps.s3ClientFor(cfg, where, ctx) }),
       );
-      const runs = [];
-      for (const source of sources) {
-        ctx.out.info(`parity: reading ${source.location}`);
-        runs.push(await loadRun(source));
-      }
-      const [a, b] = runs as [(typeof runs)[0], (typeof runs)[0]];
-
-      const comparison = compareRuns(a, b, cfg.parity, { allLayers: Boolean(options.allLayers) });
-      const report = buildReport(a, b, comparison, cfg.parity);
-      const dirOf = (i: number) => (sources[i] instanceof LocalRunSource ? sources[i].dir : undefined);
-      const file = options.report
-        ? path.resolve(String(options.report))
-        : reportPath({ aRunId: a.manifest.run_id, bRunId: b.manifest.run_id, aDir: dirOf(0), bDir: dirOf(1), runsDir: cfg.runsDir });
-      writeReport(file, report);
-
-      for (const line of formatReport(report, { color: ctx.out.isTTY })) ctx.out.result(line);
-      const shown = path.relative(process.cwd(), file);
-      ctx.out.info(`parity: report written to ${shown.startsWith('..') ? file : shown}`);
+      const { comparison, report, file } = await compareOutputs(sources as [RunSource, RunSource], {
+        tolerances: cfg.parity,
+        runsDir: cfg.runsDir,
+        out: ctx.out,
+        allLayers: Boolean(options.allLayers),
+        reportFile: options.report ? path.resolve(String(options.report)) : undefined,
+      });
       if (!comparison.passed) {
         const failed = comparison.checks.filter((c) => c.status === 'fail');
         throw new ParityError(

@@ -33,6 +33,8 @@ import { buildPromotePlan, emrProfileOf, type PromoteInput, type PromotePlan } f
 import { loadPlan, sealPlan, writePlan } from '../emr/plan-file.js';
 import { summarizePlan } from '../emr/plan-summary.js';
 import { assertEuRegion } from '../emr/region-guard.js';
+import { compareOutputs } from '../parity/compare-outputs.js';
+import { openRunSource } from '../parity/source.js';
 import type { CommandContext, CommandSpec, Output } from './types.js';
 
 /** Compares the EMR run with the local run; wired to parity/ by the caller of createPromoteCommand. */
@@ -49,9 +51,14 @@ export type PromoteParity = (a: {
   signal: AbortSignal;
 }) => Promise<{ ok: boolean }>;
 
-const parityNotWired: PromoteParity = async ({ localRunDir, emrOutputUri, out }) => {
-  out.info(`parity: compare the two runs with \`npm run parity -- ${localRunDir} ${emrOutputUri}\``);
-  return { ok: true };
+/** The EMR run's outputs (read from S3) against the local run folder, with the config's tolerances. */
+const parityAgainstLocal: PromoteParity = async ({ cfg, localRunDir, emrOutputUri, emrRunDir, s3, out }) => {
+  out.info(`parity: ${localRunDir} (local) vs ${emrOutputUri} (EMR)`);
+  const { comparison } = await compareOutputs(
+    [openRunSource(localRunDir, { runsDir: cfg.runsDir }), openRunSource(emrOutputUri, { s3Client: () => s3 })],
+    { tolerances: cfg.parity, runsDir: cfg.runsDir, out, reportFile: path.join(emrRunDir, 'parity-vs-local.json') },
+  );
+  return { ok: comparison.passed };
 };
 
 export interface PromoteDeps {
@@ -253,4 +260,4 @@ async function execute(plan: PromotePlan, cfg: WorkbenchConfig, o: Options, ctx:
   return parity.ok ? 0 : 6;
 }
 
-export const command: CommandSpec = createPromoteCommand({ parity: parityNotWired });
+export const command: CommandSpec = createPromoteCommand({ parity: parityAgainstLocal });

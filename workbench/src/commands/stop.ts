@@ -8,7 +8,7 @@ export const command: CommandSpec = {
   configure() {},
   async run(_args, ctx) {
     const cfg = ctx.loadConfig();
-    const stopped = await stopKeptStack(cfg, ctx.out);
+    const stopped = await stopKeptStack(cfg, ctx.out, ctx.env);
     ctx.out.result(stopped ? `stopped the stack in ${stateDirOf(cfg)}` : 'no kept stack was running');
     return 0;
   },

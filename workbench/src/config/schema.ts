@@ -156,6 +156,8 @@ export const FileConfigSchema = z
         region: 'eu-west-3',
         spark: { workers: 2, workerCores: 1, workerMemory: '3g', driverMemory: '2g' },
       },
+      // Filled in by EmrProfileSchema's defaults; `npm run promote` selects it.
+      emr: EmrProfileSchema.parse({ kind: 'emr' }),
     } as never),
   })
   .strict();

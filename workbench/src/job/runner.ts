@@ -7,7 +7,8 @@
  * group is gone. The group is ours because the child is started detached (setsid), which also keeps the
  * terminal's Ctrl-C from reaching it before the workbench decides what to do.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
@@ -69,7 +70,12 @@ export async function runJob(plan: SubmitPlan, opts: RunJobOptions): Promise<Job
   opts.signal.throwIfAborted();
   const grace = opts.killGraceMs ?? 20_000;
   const logLabel = opts.logLabel ?? opts.logFile;
+  mkdirSync(path.dirname(opts.logFile), { recursive: true });
   const log = createWriteStream(opts.logFile, { flags: 'w' });
+  // A log that cannot be written (disk full, folder removed) must not crash the process mid-run: the job goes on,
+  // the failure is reported once at the end.
+  let logError: Error | undefined;
+  log.on('error', (err) => (logError ??= err));
   log.write(`# ${new Date().toISOString()} spark-submit (credentials redacted):\n${formatSubmitPlan(plan).replace(/^/gm, '# ')}\n`);
 
   const child = execa(plan.command, plan.args, {
@@ -141,6 +147,7 @@ export async function runJob(plan: SubmitPlan, opts: RunJobOptions): Promise<Job
     opts.signal.removeEventListener('abort', onAbort);
     if (pgid !== undefined && groupMembers(pgid).length > 0) await stopGroup();
     await closeLog(log);
+    if (logError) process.stderr.write(`warning: could not write the driver log ${logLabel}: ${logError.message}\n`);
   }
 }
 

@@ -1,34 +1,54 @@
 /**
- * >>> WIRING POINT for the lead: the real implementations behind `npm run parity`. <<<
- *
- * - produceRun: plug in the local-run orchestration of `npm run local` (start the stack for `profile`, upload the
- *   input, run the job, copy the outputs to runs/<id>/, return that folder). Until then the no-operand default
- *   says so and tells the user to compare two existing runs.
- * - s3ClientFor: for local/cluster profiles, give storage/s3-client.ts `createS3Client` the running stack's MinIO
- *   endpoint and generated credentials. The emr profile already works (AWS default credential chain).
- *
- * Nothing else in parity/ knows the stack or storage (parity/manifest.ts reuses the job's manifest schema).
+ * The real implementations behind `npm run parity` (tests inject fakes through ParityDeps):
+ * - produceRun: one run of `npm run local` on the given profile, with its own stack, stopped before the next
+ *   run starts (the cluster run must not find the local run's stack still owned by this command);
+ * - s3ClientFor: AWS (default credential chain) for the emr profile; the kept local stack's MinIO otherwise.
  */
-import { JobError } from '../errors.js';
+import { ResourceStack } from '../lifecycle.js';
+import { executeLocalRun } from '../run/local-run.js';
+import { loadOrCreateCredentials } from '../stack/credentials.js';
+import { stateDirOf } from '../stack/index.js';
+import { readState } from '../stack/state.js';
 import { createS3Client } from '../storage/s3-client.js';
 import type { ParityDeps } from './deps.js';
 import { RunOutputError } from './run-output-error.js';
 
 export const defaultParityDeps: ParityDeps = {
-  async produceRun(profile) {
-    throw new JobError(
-      `parity without operands runs the job on the local and cluster profiles, and that runner is not wired into parity yet (profile ${profile})`,
-      'compare two existing outputs instead: npm run parity -- runs/<run-a> runs/<run-b>',
-    );
+  async produceRun(profileName, { cfg, command }) {
+    const profile = cfg.profiles[profileName];
+    if (!profile) throw new Error(`profile ${profileName} is missing (checked by the parity command)`);
+    const runCfg = { ...cfg, profileName, profile };
+    const stack = new ResourceStack();
+    try {
+      command.out.info(`\n== parity: running the job on profile "${profileName}" ==`);
+      const result = await executeLocalRun(runCfg, { ...command, stack }, {
+        keep: false,
+        dryRun: false,
+        inputSource: 'job.input',
+        cwd: command.env.INIT_CWD ?? process.cwd(),
+      });
+      if (!result) throw new Error('executeLocalRun returned no run for a non-dry run');
+      for (const line of result.summary) command.out.info(line);
+      return { runDir: result.runDir };
+    } finally {
+      await stack.dispose((line) => command.out.warn(line));
+    }
   },
   s3ClientFor(cfg, where, command) {
     if (cfg.profile.kind === 'emr') {
       return command.stack.use(createS3Client({ region: cfg.profile.region }), (c) => c.destroy(), 's3 client');
     }
-    throw new RunOutputError(
-      `s3://${where.bucket}/${where.prefix}`,
-      `reading the local stack's MinIO from parity is not wired yet (profile ${cfg.profileName})`,
-      'copy the run to runs/<id>/ (npm run local does), or pass --profile emr for an EMR output',
-    );
+    const stateDir = stateDirOf(cfg);
+    const state = readState(stateDir);
+    if (!state) {
+      throw new RunOutputError(
+        `s3://${where.bucket}/${where.prefix}`,
+        `no local stack is running to read it from (profile ${cfg.profileName})`,
+        'keep one running with `npm run local -- --keep`, or compare the downloaded runs/<id>/ folders instead',
+      );
+    }
+    const { credentials } = loadOrCreateCredentials(stateDir);
+    const client = createS3Client({ ...state.s3, ...credentials });
+    return command.stack.use(client, (c) => c.destroy(), 's3 client');
   },
 };

@@ -12,6 +12,8 @@ import type { Scope } from '../lifecycle.js';
 import { isPidAlive, withFileLock } from '../setup/lock.js';
 import type { ToolPaths } from '../setup/tools.js';
 import { loadOrCreateCredentials } from './credentials.js';
+import { dockerProbe, selectBackend } from './backend-select.js';
+import { startDockerStack, stopDockerStacks } from './docker/index.js';
 import { startNativeStack } from './native/index.js';
 import { minioIsLive } from './native/minio.js';
 import { fetchMasterJson } from './native/spark-master.js';
@@ -114,10 +116,14 @@ export async function startStack(
 ): Promise<StartedStack> {
   const { out } = opts;
   const shape = shapeOf(cfg);
-  if (cfg.stack.backend === 'docker') {
-    throw new PrerequisiteError('the docker stack backend is not available yet', 'set stack.backend: native (or auto) in workbench.yaml');
-  }
   const stateDir = stateDirOf(cfg);
+  const env = opts.env ?? process.env;
+  const choice = await selectBackend(cfg.stack.backend, dockerProbe(env));
+  out.info(`stack: ${choice.reason}`);
+  if (choice.backend === 'docker') {
+    const { credentials } = loadOrCreateCredentials(stateDir);
+    return startDockerStack({ cfg, shape, stateDir, credentials, scope, keep: opts.keep, out, env });
+  }
   // Two commands starting at once would race for the same MinIO data: the second waits, then finds the first.
   return withFileLock(
     path.join(stateDir, 'stack.lock'),
@@ -215,10 +221,12 @@ async function startOrReuse(
 }
 
 /** Stops a kept stack (or the remains of an interrupted one). False when nothing was running. */
-export async function stopKeptStack(cfg: WorkbenchConfig, out: Output): Promise<boolean> {
+export async function stopKeptStack(cfg: WorkbenchConfig, out: Output, env: Record<string, string | undefined> = process.env): Promise<boolean> {
   const stateDir = stateDirOf(cfg);
+  // Docker stacks are found by their labels; false (quickly) when no engine answers.
+  const dockerStopped = cfg.stack.backend === 'native' ? false : await stopDockerStacks(cfg, stateDir, out, env);
   const state = readState(stateDir);
-  if (!state) return false;
+  if (!state) return dockerStopped;
   const running = state.services.filter(isRunning);
   if (!state.kept && running.length > 0 && state.ownerPid !== undefined && isPidAlive(state.ownerPid)) {
     throw new ServiceError(
@@ -228,5 +236,5 @@ export async function stopKeptStack(cfg: WorkbenchConfig, out: Output): Promise<
   }
   for (const r of [...running].reverse()) out.info(`stopping ${r.name} (pid ${r.pid})...`);
   await stopRecorded(stateDir, state);
-  return running.length > 0;
+  return dockerStopped || running.length > 0;
 }

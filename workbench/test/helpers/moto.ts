@@ -2,14 +2,14 @@
  * moto in server mode for the promote contract tests: one process on 127.0.0.1, a free port, started from a
  * Python that has `moto[server]` (versions.json "moto"), ready when its HTTP API answers, stopped (and its
  * state gone) at the end. Which Python is injectable: `python` option, else env WORKBENCH_MOTO_PYTHON, else
- * the probe venv below (switch DEFAULT_MOTO_PYTHON to the project venv once pipeline/requirements.lock has it).
+ * the project venv (pipeline/requirements.lock pins moto[server]; `make test` builds the venv first).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { projectPython } from './project-python.js';
 
-export const DEFAULT_MOTO_PYTHON = '/tmp/probe/venv/bin/python';
 
 export interface MotoServer {
   /** http://127.0.0.1:PORT */
@@ -31,7 +31,10 @@ export const MOTO_ENV = {
 
 /** The Python to use, or why moto cannot run (for `describe.skipIf` with a reason). */
 export function motoPython(opts: { python?: string; env?: Record<string, string | undefined> } = {}): { python?: string; reason?: string } {
-  const python = opts.python ?? opts.env?.WORKBENCH_MOTO_PYTHON ?? process.env.WORKBENCH_MOTO_PYTHON ?? DEFAULT_MOTO_PYTHON;
+  const fromEnv = opts.python ?? opts.env?.WORKBENCH_MOTO_PYTHON ?? process.env.WORKBENCH_MOTO_PYTHON;
+  const project = fromEnv ? { python: fromEnv } : projectPython();
+  if (!project.python) return { reason: project.reason };
+  const python = project.python;
   if (!existsSync(python)) return { reason: `no Python at ${python} (set WORKBENCH_MOTO_PYTHON to a venv python with moto[server])` };
   try {
     execFileSync(python, ['-c', 'import moto.server, flask'], { stdio: 'ignore', timeout: 60_000 });
