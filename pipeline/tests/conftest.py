@@ -32,7 +32,8 @@ WEIGHTS_NPY_DIR = Path(
     os.environ.get("FRUITS_WEIGHTS_NPY_DIR", REPO.parent / "shared" / "models" / "mobilenet_v2_1.0_224_no_top_npy")
 )
 CACHE_DIR = Path(os.environ.get("FRUITS_CACHE_DIR", Path.home() / ".cache" / "fruits-workbench"))
-CONVERTED_WEIGHTS_NAME = "mobilenet_v2_1.0_224_no_top_npy-{sums}.weights.h5"
+# Same name as the workbench's (workbench/src/setup/weights.ts convertedName): the conversion happens once.
+CONVERTED_WEIGHTS_NAME = "mobilenet_v2_no_top_npy-{digest}.weights.h5"
 
 
 @pytest.fixture(scope="session")
@@ -65,8 +66,11 @@ def imagenet_weights_file() -> Path:
     """The shared .npy ImageNet weights as a Keras weights file, converted once into the cache dir."""
     if not (WEIGHTS_NPY_DIR / "SHA256SUMS").is_file():
         pytest.skip(f"shared ImageNet .npy weights not found at {WEIGHTS_NPY_DIR} (set FRUITS_WEIGHTS_NPY_DIR)")
-    sums = hashlib.sha256((WEIGHTS_NPY_DIR / "SHA256SUMS").read_bytes()).hexdigest()[:12]
-    target = CACHE_DIR / "weights" / CONVERTED_WEIGHTS_NAME.format(sums=sums)
+    # The name changes when the .npy set or the converter changes (SHA256SUMS + weights_npy.py + model.py).
+    h = hashlib.sha256((WEIGHTS_NPY_DIR / "SHA256SUMS").read_bytes())
+    for name in ("weights_npy.py", "model.py"):
+        h.update((SRC / "fruits_pipeline" / name).read_bytes())
+    target = CACHE_DIR / "weights" / CONVERTED_WEIGHTS_NAME.format(digest=h.hexdigest()[:12])
     if not target.is_file():
         from fruits_pipeline.weights_npy import convert
 
