@@ -83,7 +83,7 @@ describe('native stack, cluster profile', () => {
       },
       { handleSignals: false },
     );
-    expect(lines[0]).toMatch(/^stopping the kept stack of profile "cluster" \(another shape\)/);
+    expect(lines).toContainEqual(expect.stringMatching(/^stopping the kept stack of profile "cluster" \(another shape\)/));
     expect(processesMentioning(cfg.stack.stateDir)).toEqual([]);
     expect(await stopKeptStack(cfg, recorder().out)).toBe(false);
   });

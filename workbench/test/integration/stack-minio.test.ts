@@ -80,7 +80,7 @@ describe('native stack, local profile', () => {
     expect(reused.reused).toBe(true);
     expect(reused.s3).toEqual(kept.s3);
     expect(reused.services[0]!.pid).toBe(pid);
-    expect(second.lines[0]).toMatch(/^reusing the kept stack/);
+    expect(second.lines).toContainEqual(expect.stringMatching(/^reusing the kept stack/));
     // The reused kept stack is still up after that command's scope closed.
     expect(processesMentioning(cfg.stack.stateDir)).toEqual([pid]);
 
