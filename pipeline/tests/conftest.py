@@ -76,3 +76,24 @@ def imagenet_weights_file() -> Path:
 
         convert(WEIGHTS_NPY_DIR, target)
     return target
+
+
+# Figures the tests measure (feature tolerance, classifier accuracy...), repeated in pytest's final summary so
+# they show in `make test` output without -s.
+_FIGURES: list[str] = []
+
+
+@pytest.fixture
+def report_figure():
+    def report(line: str) -> None:
+        print(line)
+        _FIGURES.append(line.strip())
+
+    return report
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _FIGURES:
+        terminalreporter.section("measured figures")
+        for line in _FIGURES:
+            terminalreporter.write_line(line)

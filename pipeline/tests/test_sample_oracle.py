@@ -54,7 +54,7 @@ def test_every_sample_image_is_featurized_once(sample_run):
          "Pineapple", "Plum", "Pomegranate", "Strawberry"])
 
 
-def test_spark_features_equal_plain_keras(sample_run, sample_dir, weights_spec):
+def test_spark_features_equal_plain_keras(sample_run, sample_dir, weights_spec, report_figure):
     import keras
 
     from fruits_pipeline.model import build_model, random_weights
@@ -72,7 +72,7 @@ def test_spark_features_equal_plain_keras(sample_run, sample_dir, weights_spec):
     expected = np.asarray(model(keras.applications.mobilenet_v2.preprocess_input(x), training=False))
     got = np.stack(features.features.to_numpy())
     diff = np.abs(got - expected).max()
-    print(f"\nSpark vs plain Keras on {len(x)} images: max |diff| = {diff:.2e} (tolerance {FEATURE_ATOL})")
+    report_figure(f"\nSpark vs plain Keras on {len(x)} images: max |diff| = {diff:.2e} (tolerance {FEATURE_ATOL})")
     assert diff <= FEATURE_ATOL
 
 
@@ -103,7 +103,7 @@ def test_spark_pca_matches_scikit_learn(sample_run):
         assert np.abs(scores[:, i] - sign * ref_scores[:, i]).max() <= 1e-3 * np.abs(ref_scores[:, i]).max()
 
 
-def test_imagenet_features_separate_the_13_classes(sample_run, weights_spec):
+def test_imagenet_features_separate_the_13_classes(sample_run, weights_spec, report_figure):
     if weights_spec.startswith("random:"):
         pytest.skip(f"shared ImageNet weights not found at {WEIGHTS_NPY_DIR}: random features cannot classify")
     from sklearn.linear_model import LogisticRegression
@@ -113,7 +113,7 @@ def test_imagenet_features_separate_the_13_classes(sample_run, weights_spec):
     X, y = np.stack(pca.pca.to_numpy()), pca.label.to_numpy()
     cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
     accuracy = cross_val_score(LogisticRegression(max_iter=2000), X, y, cv=cv).mean()
-    print(f"\n5-fold logistic regression on {X.shape[1]} PCA components of 390 images, 13 classes: "
+    report_figure(f"\n5-fold logistic regression on {X.shape[1]} PCA components of 390 images, 13 classes: "
           f"accuracy {accuracy:.3f} (floor {ACCURACY_FLOOR})")
     assert accuracy >= ACCURACY_FLOOR
 
