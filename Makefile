@@ -35,7 +35,8 @@ node-deps: prereqs
 setup: node-deps
 	@$(WB) setup
 
-local: setup
+# `local` does its own set-up (the same cached steps), so it is not listed twice in the output.
+local: node-deps
 	@$(WB) local
 
 stop: node-deps
