@@ -34,7 +34,7 @@ import { loadPlan, sealPlan, writePlan } from '../emr/plan-file.js';
 import { summarizePlan } from '../emr/plan-summary.js';
 import { assertEuRegion } from '../emr/region-guard.js';
 import { compareOutputs } from '../parity/compare-outputs.js';
-import { openRunSource } from '../parity/source.js';
+import { openRunSource } from '../outputs/source.js';
 import type { CommandContext, CommandSpec, Output } from './types.js';
 
 /** Compares the EMR run with the local run; wired to parity/ by the caller of createPromoteCommand. */

@@ -6,9 +6,9 @@ import path from 'node:path';
 import type { Output } from '../commands/types.js';
 import type { ParityTolerances } from '../config/schema.js';
 import { compareRuns, type Comparison } from './compare.js';
-import { loadRun } from './load-run.js';
+import { loadRun } from '../outputs/load-run.js';
 import { buildReport, formatReport, reportPath, writeReport, type ParityReport } from './report.js';
-import { LocalRunSource, type RunSource } from './source.js';
+import { LocalRunSource, type RunSource } from '../outputs/source.js';
 
 export interface CompareOutputsResult {
   comparison: Comparison;

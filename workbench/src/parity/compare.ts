@@ -10,7 +10,7 @@ import { featureChecks } from './checks/features.js';
 import { keyChecks } from './checks/keys.js';
 import { pcaChecks } from './checks/pca.js';
 import { provenanceChecks } from './checks/provenance.js';
-import type { RunData } from './run-data.js';
+import type { RunData } from '../outputs/run-data.js';
 
 type LayerRun = (a: RunData, b: RunData, tol: ParityTolerances) => CheckResult[];
 

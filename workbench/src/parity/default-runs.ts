@@ -11,7 +11,7 @@ import { stateDirOf } from '../stack/index.js';
 import { readState } from '../stack/state.js';
 import { createS3Client } from '../storage/s3-client.js';
 import type { ParityDeps } from './deps.js';
-import { RunOutputError } from './run-output-error.js';
+import { RunOutputError } from '../outputs/run-output-error.js';
 
 export const defaultParityDeps: ParityDeps = {
   async produceRun(profileName, { cfg, command }) {

@@ -6,7 +6,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { CommandContext } from '../commands/types.js';
 import type { WorkbenchConfig } from '../config/schema.js';
-import type { S3Location } from './source.js';
+import type { S3Location } from '../outputs/source.js';
 
 /** The two profiles parity's default compares: one process (`local[*]`), and a standalone master with workers. */
 export type RunProfileName = 'local' | 'cluster';

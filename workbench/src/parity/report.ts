@@ -8,7 +8,7 @@ import pc from 'picocolors';
 import type { ParityTolerances } from '../config/schema.js';
 import { fmt, LAYER_NAMES, type CheckResult, type CheckStatus, type Layer } from './check-result.js';
 import type { Comparison } from './compare.js';
-import type { RunData } from './run-data.js';
+import type { RunData } from '../outputs/run-data.js';
 
 export interface RunRef {
   location: string;

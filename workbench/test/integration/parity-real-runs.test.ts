@@ -19,10 +19,10 @@ import { ParityError } from '../../src/errors.js';
 import { packArtifact, type Artifact } from '../../src/job/artifact.js';
 import { ResourceStack } from '../../src/lifecycle.js';
 import { compareRuns, type Comparison } from '../../src/parity/compare.js';
-import { loadRun } from '../../src/parity/load-run.js';
+import { loadRun } from '../../src/outputs/load-run.js';
 import { buildReport, writeReport } from '../../src/parity/report.js';
-import type { RunData } from '../../src/parity/run-data.js';
-import { openRunSource } from '../../src/parity/source.js';
+import type { RunData } from '../../src/outputs/run-data.js';
+import { openRunSource } from '../../src/outputs/source.js';
 import { findJobTools, runLocalJob, type JobTools, type LocalJobRun } from '../fixtures/parity/local-job.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { ParitySchema, type ParityTolerances } from '../../src/config/schema.js';
 import type { CheckResult } from '../../src/parity/check-result.js';
 import { compareRuns, type Comparison } from '../../src/parity/compare.js';
-import { loadRun } from '../../src/parity/load-run.js';
-import { openRunSource } from '../../src/parity/source.js';
+import { loadRun } from '../../src/outputs/load-run.js';
+import { openRunSource } from '../../src/outputs/source.js';
 import {
   baseRun, flipSign, perturbFeatures, relabel, removeImage, rerun, rotatePlane, scaleRun, withK, writeRun, type SyntheticRun,
 } from '../fixtures/parity/synthetic-run.js';

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ParitySchema } from '../../src/config/schema.js';
 import { compareRuns } from '../../src/parity/compare.js';
-import { loadRun } from '../../src/parity/load-run.js';
+import { loadRun } from '../../src/outputs/load-run.js';
 import { buildReport, formatReport, reportPath } from '../../src/parity/report.js';
-import { openRunSource } from '../../src/parity/source.js';
+import { openRunSource } from '../../src/outputs/source.js';
 import { baseRun, removeImage, rerun, writeRun } from '../fixtures/parity/synthetic-run.js';
 
 const tolerances = ParitySchema.parse({});

@@ -9,9 +9,9 @@ import { pathToFileURL } from 'node:url';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { CloudError, ParityError } from '../../src/errors.js';
-import { loadRun } from '../../src/parity/load-run.js';
-import { RunOutputError } from '../../src/parity/run-output-error.js';
-import { openRunSource, parseS3Uri } from '../../src/parity/source.js';
+import { loadRun } from '../../src/outputs/load-run.js';
+import { RunOutputError } from '../../src/outputs/run-output-error.js';
+import { openRunSource, parseS3Uri } from '../../src/outputs/source.js';
 import { baseRun, writeRun } from '../fixtures/parity/synthetic-run.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'parity-source-'));

@@ -3,7 +3,7 @@
  * image) and the Parquet tables hold exactly what the manifest says, one row per key, a projection per feature row.
  */
 import type { CheckResult } from '../check-result.js';
-import type { RunData } from '../run-data.js';
+import type { RunData } from '../../outputs/run-data.js';
 
 const layer = 3 as const;
 

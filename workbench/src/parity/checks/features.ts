@@ -6,7 +6,7 @@
 import type { ParityTolerances } from '../../config/schema.js';
 import { fmt, type CheckResult } from '../check-result.js';
 import { cosine, maxAbsDiff } from '../linalg.js';
-import type { RunData } from '../run-data.js';
+import type { RunData } from '../../outputs/run-data.js';
 
 const layer = 4 as const;
 

@@ -3,7 +3,7 @@
  * carries the same label. Missing and extra keys are listed so the user can look at the images themselves.
  */
 import { listed, type CheckResult } from '../check-result.js';
-import type { LabelledRow, RunData } from '../run-data.js';
+import type { LabelledRow, RunData } from '../../outputs/run-data.js';
 import { difference } from './provenance.js';
 
 const layer = 2 as const;

@@ -9,7 +9,7 @@
 import type { ParityTolerances } from '../../config/schema.js';
 import { fmt, listed, type CheckResult } from '../check-result.js';
 import { cosine, crossGram, nearestRotation, orthonormalize, principalCosines, type Matrix } from '../linalg.js';
-import type { RunData } from '../run-data.js';
+import type { RunData } from '../../outputs/run-data.js';
 import { absoluteStatus, scaleOf } from './features.js';
 
 const layer = 5 as const;

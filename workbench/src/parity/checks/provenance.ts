@@ -4,8 +4,8 @@
  * (the later layers say whether it mattered).
  */
 import { listed, shortSha, type CheckResult } from '../check-result.js';
-import type { Manifest } from '../manifest.js';
-import type { RunData } from '../run-data.js';
+import type { Manifest } from '../../outputs/manifest.js';
+import type { RunData } from '../../outputs/run-data.js';
 
 const layer = 1 as const;
 
