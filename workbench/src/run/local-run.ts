@@ -43,7 +43,6 @@ import { executeUploadPlan } from '../storage/uploader.js';
 import type { CommandContext } from '../commands/types.js';
 import type { WorkbenchConfig } from '../config/schema.js';
 import type { JobManifest } from '../job/manifest.js';
-import type { DockerStartedStack } from '../stack/docker/index.js';
 
 /** The input the project generates itself (schema default of job.input). */
 export const SYNTHETIC_SAMPLE = 'sample-data/fruits-synthetic';
@@ -179,7 +178,12 @@ export async function executeLocalRun(cfg: WorkbenchConfig, ctx: CommandContext,
     const plan = buildSubmitPlan(planInput(stack.s3, stack.sparkMaster, bucket));
     const logFile = path.join(folder.dir, DRIVER_LOG);
     out.info(`running the job on ${stack.sparkMaster} (profile ${cfg.profileName}, ${stack.backend} backend); full log: ${displayPath(logFile, cwd)}`);
-    const launch = stack.backend === 'docker' ? dockerLaunch(stack as DockerStartedStack, plan, { runId, artifactDir, weights: weights.spec, env: ctx.env }, ctx) : { plan, parentEnv: ctx.env };
+    const launch = stack.driver.launch(plan, {
+      runId,
+      files: [artifactDir, ...(isWeightsPath(weights.spec) ? [path.dirname(weights.spec)] : [])],
+      env: ctx.env,
+      onCleanup: (fn, label) => ctx.stack.defer(fn, label),
+    });
     const status = createStatusLine(process.stderr);
     const job = await timer.time('job', () =>
       runJob(launch.plan, {
@@ -253,21 +257,3 @@ async function uploadInput(
   }
 }
 
-
-/**
- * With the Docker backend the driver runs in a one-off container on the stack's network (docs/docker.md): the
- * same spark-submit arguments, rewritten for the container, with the artifact and a local weights file mounted
- * read-only at the same paths. Credentials come from the stack's env file, not from this process.
- */
-function dockerLaunch(
-  stack: DockerStartedStack,
-  plan: ReturnType<typeof buildSubmitPlan>,
-  o: { runId: string; artifactDir: string; weights: string; env: Record<string, string | undefined> },
-  ctx: CommandContext,
-): { plan: ReturnType<typeof buildSubmitPlan>; parentEnv: Record<string, string | undefined> } {
-  const mounts = [{ host: o.artifactDir }];
-  if (isWeightsPath(o.weights)) mounts.push({ host: path.dirname(o.weights) });
-  const cmd = stack.driver.command(stack.driver.submitArgs(plan.args), { runId: o.runId, mounts, env: o.env });
-  ctx.stack.defer(() => stack.driver.kill(cmd.containerName), 'docker driver container');
-  return { plan: { command: cmd.file, args: cmd.args, env: {}, redactedEnvKeys: [] }, parentEnv: cmd.env };
-}

@@ -20,7 +20,7 @@ import { fetchMasterJson } from './native/spark-master.js';
 import { commandLine } from './process-group.js';
 import { runningService } from './service.js';
 import { readState, removeState, sameShape, writeState, type ServiceRecord, type StackShape, type StackState } from './state.js';
-import type { StartedService, StartedStack } from './types.js';
+import { hostDriver, type StartedService, type StartedStack } from './types.js';
 
 export type { S3Access, StartedService, StartedStack, ServiceHandle } from './types.js';
 
@@ -84,6 +84,7 @@ function toStartedStack(stateDir: string, state: StackState, services: StartedSe
   let stopping: Promise<void> | undefined;
   return {
     backend: 'native',
+    driver: hostDriver,
     s3: { ...state.s3, ...credentials },
     sparkMaster: state.sparkMaster,
     sparkUi: state.sparkUi,

@@ -28,8 +28,42 @@ export interface S3Access {
   secretAccessKey: string;
 }
 
+/** A spark-submit command as job/runner.ts executes it (job/submit-plan.ts SubmitPlan has this shape). */
+export interface DriverCommand {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  redactedEnvKeys: string[];
+}
+
+/**
+ * How the job's driver is launched against a started stack. The backend decides: the native backend runs
+ * spark-submit on the host as planned; the Docker backend runs it in a one-off container on the stack's network.
+ */
+export interface DriverLauncher {
+  launch(
+    plan: DriverCommand,
+    o: {
+      runId: string;
+      /** Host paths the driver reads (the artifact folder, a weights file): mounted read-only where needed. */
+      files: string[];
+      /** The caller's process environment. */
+      env: Record<string, string | undefined>;
+      /** Registers a cleanup on the command's scope (e.g. removing a driver container left by Ctrl-C). */
+      onCleanup(fn: () => Promise<void>, label: string): void;
+    },
+  ): { plan: DriverCommand; parentEnv: Record<string, string | undefined> };
+}
+
+/** The native launcher: the host runs the planned spark-submit as it is. */
+export const hostDriver: DriverLauncher = {
+  launch: (plan, o) => ({ plan, parentEnv: o.env }),
+};
+
 export interface StartedStack {
   backend: 'native' | 'docker';
+  /** How the job's driver runs against this stack. */
+  driver: DriverLauncher;
   /** The bucket is already created, in the region. */
   s3: S3Access;
   /** 'local[*]' (local profile) or 'spark://127.0.0.1:PORT' (cluster profile). */

@@ -13,6 +13,7 @@
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { composeArgv, composeProcessEnv, SERVICE, type ComposeProject } from './compose.js';
+import type { DriverLauncher } from '../types.js';
 import { driverContainerName } from './names.js';
 
 /** As the Spark JVMs and Python inside the stack's network see things. */
@@ -124,7 +125,7 @@ export function dockerSubmitArgs(hostArgs: readonly string[]): string[] {
 }
 
 /** What StartedStack gains with the Docker backend, for the job runner. */
-export interface DockerDriver {
+export interface DockerDriver extends DriverLauncher {
   s3aEndpoint: string;
   /** The s3a jars are in the image's $SPARK_HOME/jars: pass no --jars (host jar paths do not exist in it). */
   jarsOnClasspath: true;
@@ -141,6 +142,14 @@ export function dockerDriver(p: ComposeProject, docker: Docker): DockerDriver {
     jarsOnClasspath: true,
     submitArgs: dockerSubmitArgs,
     command: (args, o) => driverCommand(p, args, o),
+    // The same spark-submit arguments, rewritten for the container, with the artifact and a local weights file
+    // mounted read-only at the same paths. Credentials come from the stack's env file, not from this process.
+    launch(plan, o) {
+      const mounts = o.files.map((host) => ({ host }));
+      const cmd = driverCommand(p, dockerSubmitArgs(plan.args), { runId: o.runId, mounts, env: o.env });
+      o.onCleanup(() => this.kill(cmd.containerName), 'docker driver container');
+      return { plan: { command: cmd.file, args: cmd.args, env: {}, redactedEnvKeys: [] }, parentEnv: cmd.env };
+    },
     kill: async (containerName) => {
       try {
         await docker.getContainer(containerName).remove({ force: true });
