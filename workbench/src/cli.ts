@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { loadConfig, type ConfigOverrides } from './config/load.js';
-import { AbortedError, WorkbenchError } from './errors.js';
+import { AbortedError, CleanupError, WorkbenchError } from './errors.js';
 import { withScope } from './lifecycle.js';
 import { command as bench } from './commands/bench.js';
 import { command as local } from './commands/local.js';
@@ -16,34 +16,36 @@ import { command as parity } from './commands/parity.js';
 import { command as promote } from './commands/promote.js';
 import { command as setup } from './commands/setup.js';
 import { command as stop } from './commands/stop.js';
-import type { CommandSpec, Output } from './commands/types.js';
+import type { CommandSpec } from './commands/types.js';
+import { processOutput, type Output } from './terminal/index.js';
 
 export const COMMANDS: CommandSpec[] = [setup, local, stop, parity, promote, bench];
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-function makeOutput(): Output {
-  return {
-    info: (line) => process.stderr.write(`${line}\n`),
-    warn: (line) => process.stderr.write(`${pc.yellow('warning:')} ${line}\n`),
-    result: (line) => process.stdout.write(`${line}\n`),
-    isTTY: Boolean(process.stderr.isTTY),
-  };
-}
 
 export function reportError(err: unknown, out: Output): number {
+  if (err instanceof CleanupError) {
+    // The error that happened first, with its fix; then each clean-up failure with its own fix.
+    const code = err.original !== undefined ? reportError(err.original, out) : err.exitCode;
+    for (const f of err.failures) {
+      out.info(`${pc.red('error during clean-up:')} ${f.label}: ${f.error instanceof Error ? f.error.message : String(f.error)}`);
+      out.info(`${pc.cyan('fix:')} ${f.fix}`);
+    }
+    return code;
+  }
   if (err instanceof WorkbenchError) {
-    process.stderr.write(`${pc.red('error:')} ${err.message}\n`);
-    if (err.fix) process.stderr.write(`${pc.cyan('fix:')} ${err.fix}\n`);
+    out.info(`${pc.red('error:')} ${err.message}`);
+    if (err.fix) out.info(`${pc.cyan('fix:')} ${err.fix}`);
     return err.exitCode;
   }
   if (err instanceof CommanderError) return err.exitCode;
   out.info(pc.red('unexpected error (a bug: please report it with the lines below)'));
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  out.info(err instanceof Error ? (err.stack ?? err.message) : String(err));
   return 1;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const out = makeOutput();
+  const out = processOutput();
   const program = new Command('workbench')
     .description('Fruits! workbench: run the PySpark image job locally, check parity, promote to EMR (EU).')
     .showHelpAfterError()
@@ -104,6 +106,6 @@ const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPat
 if (isMain) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
-    (err) => process.exit(reportError(err, makeOutput())),
+    (err) => process.exit(reportError(err, processOutput())),
   );
 }

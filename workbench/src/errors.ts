@@ -68,3 +68,30 @@ export class AbortedError extends WorkbenchError {
     super(message);
   }
 }
+
+/** One cleanup that failed: what it was stopping, why it failed, and what the user should do about it. */
+export interface CleanupFailure {
+  label: string;
+  error: unknown;
+  /** One line: how to finish the clean-up by hand (e.g. `npm run promote -- --cleanup`, `npm run stop`). */
+  fix: string;
+}
+
+/**
+ * Clean-up failed after the command's own work. When the work had failed first, `original` is that error: the
+ * top-level handler shows it (and its fix) first, then each clean-up failure with its own fix, and exits with
+ * the original's code. A failure during clean-up never hides the error that came before it.
+ */
+export class CleanupError extends WorkbenchError {
+  readonly exitCode: number;
+  constructor(
+    readonly failures: CleanupFailure[],
+    readonly original?: unknown,
+  ) {
+    super(
+      `${failures.length} clean-up step${failures.length === 1 ? '' : 's'} failed: ${failures.map((f) => `${f.label}: ${f.error instanceof Error ? f.error.message.split('\n')[0] : String(f.error)}`).join('; ')}`,
+      failures.map((f) => f.fix).filter((v, i, all) => all.indexOf(v) === i).join('; then '),
+    );
+    this.exitCode = original instanceof WorkbenchError ? original.exitCode : original !== undefined ? 1 : 9;
+  }
+}

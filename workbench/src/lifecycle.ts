@@ -5,21 +5,29 @@
  *
  * (Node 20 has no AsyncDisposableStack; this is the small part of it we need.)
  */
+import { CleanupError, type CleanupFailure } from './errors.js';
+
 export type Cleanup = () => Promise<void> | void;
 
+/** The fix shown for a clean-up that failed when its registration gave none. */
+export const DEFAULT_CLEANUP_FIX = 'run `npm run stop` to stop what the workbench started locally, and `npm run promote -- --cleanup` for EMR clusters';
+
 export class ResourceStack {
-  private readonly cleanups: { label: string; fn: Cleanup }[] = [];
+  private readonly cleanups: { label: string; fn: Cleanup; fix?: string }[] = [];
   private disposed = false;
 
-  /** Register a cleanup; returns the value for chaining (`const minio = stack.use(await startMinio(), m => m.stop())`). */
-  use<T>(value: T, cleanup: (v: T) => Promise<void> | void, label = 'resource'): T {
+  /**
+   * Register a cleanup; returns the value for chaining (`const minio = stack.use(await startMinio(), m => m.stop())`).
+   * `fix` tells the user how to finish it by hand if it fails.
+   */
+  use<T>(value: T, cleanup: (v: T) => Promise<void> | void, label = 'resource', fix?: string): T {
     if (this.disposed) throw new Error(`cannot register ${label}: the stack is already disposed`);
-    this.cleanups.push({ label, fn: () => cleanup(value) });
+    this.cleanups.push({ label, fn: () => cleanup(value), fix });
     return value;
   }
 
-  defer(fn: Cleanup, label = 'cleanup'): void {
-    this.use(undefined, fn, label);
+  defer(fn: Cleanup, label = 'cleanup', fix?: string): void {
+    this.use(undefined, fn, label, fix);
   }
 
   /** Hand a resource over to someone else (e.g. `--keep`): its cleanup will not run. */
@@ -31,21 +39,30 @@ export class ResourceStack {
     return this.disposed;
   }
 
-  /** Runs every cleanup in reverse order; collects failures instead of stopping at the first. Idempotent. */
-  async dispose(log: (line: string) => void = () => {}): Promise<void> {
-    if (this.disposed) return;
+  /**
+   * Runs every cleanup in reverse order, all of them even when some fail, and returns the failures. Idempotent
+   * (a second call returns none). Never throws: the caller decides how failures meet the error that came first.
+   */
+  async disposeAll(log: (line: string) => void = () => {}): Promise<CleanupFailure[]> {
+    if (this.disposed) return [];
     this.disposed = true;
-    const errors: unknown[] = [];
+    const failures: CleanupFailure[] = [];
     while (this.cleanups.length > 0) {
-      const { label, fn } = this.cleanups.pop()!;
+      const { label, fn, fix } = this.cleanups.pop()!;
       try {
         await fn();
       } catch (err) {
-        errors.push(err);
+        failures.push({ label, error: err, fix: fix ?? (err instanceof CleanupError ? err.fix! : (err as { fix?: string }).fix ?? DEFAULT_CLEANUP_FIX) });
         log(`cleanup of ${label} failed: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    if (errors.length > 0) throw new AggregateError(errors, `${errors.length} cleanup(s) failed`);
+    return failures;
+  }
+
+  /** Runs every cleanup; throws a CleanupError listing the failures, if any. */
+  async dispose(log: (line: string) => void = () => {}): Promise<void> {
+    const failures = await this.disposeAll(log);
+    if (failures.length > 0) throw new CleanupError(failures);
   }
 }
 
@@ -79,16 +96,24 @@ export async function withScope<T>(
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }
+  let result: T;
   try {
-    return await body({ signal: controller.signal, stack });
-  } finally {
-    try {
-      await stack.dispose(log);
-    } finally {
-      if (handle) {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+    result = await body({ signal: controller.signal, stack });
+  } catch (err) {
+    // The first error wins: clean-up failures are attached to it, never thrown in its place.
+    const failures = await stack.disposeAll(log);
+    release();
+    throw failures.length > 0 ? new CleanupError(failures, err) : err;
+  }
+  const failures = await stack.disposeAll(log);
+  release();
+  if (failures.length > 0) throw new CleanupError(failures);
+  return result;
+
+  function release() {
+    if (handle) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
   }
 }

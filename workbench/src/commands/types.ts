@@ -1,23 +1,13 @@
 import type { Command } from 'commander';
 import type { ConfigOverrides } from '../config/load.js';
 import type { WorkbenchConfig } from '../config/schema.js';
-import type { Scope } from '../lifecycle.js';
+import type { RunContext } from '../context.js';
 
-/** Where a command prints: plain lines on stdout (results) and stderr (progress, warnings). */
-export interface Output {
-  info(line: string): void;
-  warn(line: string): void;
-  /** Results meant for the user (summary, tables); stdout. */
-  result(line: string): void;
-  isTTY: boolean;
-}
+export type { Output } from '../terminal/index.js';
 
-export interface CommandContext extends Scope {
+export interface CommandContext extends RunContext {
   /** Loads and validates the config once (file <- env <- flags); call at most once per command. */
   loadConfig(flags?: ConfigOverrides): WorkbenchConfig;
-  out: Output;
-  /** The process env, for the few things that legitimately come from it (AWS credential chain, CI). */
-  env: Record<string, string | undefined>;
   root: string;
 }
 

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { FileConfigSchema, ProfileSchema, type Profile, type WorkbenchConfig } from './schema.js';
+import { FileConfigSchema, ProfileSchema, type Job, type Profile, type WorkbenchConfig } from './schema.js';
+import { parseInputSpec, parseWeightsSpec } from './specs.js';
 
 /** Overrides that flags (or env vars) may set. Each maps to one config key. */
 export interface ConfigOverrides {
@@ -85,14 +86,22 @@ export function loadConfig(opts: LoadOptions): WorkbenchConfig {
     throw new ConfigError([{ key: configName, message: 'file not found', fix: 'pass an existing --config path' }]);
   }
 
-  // 2. Env vars, then 3. flags, as overrides of individual keys.
+  // 2. Env vars, then 3. flags, as overrides of individual keys. `origin` names where each value came from, so a
+  // problem names the key the user actually set.
   const overrides: ConfigOverrides = {};
+  const origin: Partial<Record<keyof ConfigOverrides, string>> = {};
   for (const [k, name] of Object.entries(ENV_VARS) as [keyof ConfigOverrides, string][]) {
     const v = env[name];
-    if (v !== undefined && v !== '') overrides[k] = v;
+    if (v !== undefined && v !== '') {
+      overrides[k] = v;
+      origin[k] = name;
+    }
   }
   for (const [k, v] of Object.entries(opts.flags ?? {}) as [keyof ConfigOverrides, string | undefined][]) {
-    if (v !== undefined && v !== '') overrides[k] = v;
+    if (v !== undefined && v !== '') {
+      overrides[k] = v;
+      origin[k] = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    }
   }
 
   const merged = structuredClone(raw);
@@ -129,7 +138,18 @@ export function loadConfig(opts: LoadOptions): WorkbenchConfig {
     }
   }
 
-  if (problems.length > 0 || !parsed.success || !profile) throw new ConfigError(problems, configName);
+  // The specs, parsed once (config/specs.ts). Paths from the file or the environment are relative to the repo
+  // root; commands make flag paths absolute against the user's directory before passing them.
+  // They are checked even when other keys are wrong, so every problem is reported at once.
+  let job: Job | undefined;
+  const rawJob = (parsed.success ? parsed.data.job : (merged.job ?? {})) as { weights?: unknown; input?: unknown };
+  const weights = typeof rawJob.weights === 'string' ? parseWeightsSpec(rawJob.weights, opts.root) : undefined;
+  const input = typeof rawJob.input === 'string' ? parseInputSpec(rawJob.input, opts.root) : undefined;
+  if (weights && !weights.ok) problems.push({ key: origin.weights ?? 'job.weights', message: weights.message, fix: weights.fix });
+  if (input && !input.ok) problems.push({ key: origin.input ?? 'job.input', message: input.message, fix: input.fix });
+  if (parsed.success && weights?.ok && input?.ok) job = { ...parsed.data.job, weights: weights.value, input: input.value };
+
+  if (problems.length > 0 || !parsed.success || !profile || !job) throw new ConfigError(problems, configName);
 
   const home = env.HOME ?? homedir();
   const cacheBase = env.XDG_CACHE_HOME || path.join(home, '.cache');
@@ -139,7 +159,7 @@ export function loadConfig(opts: LoadOptions): WorkbenchConfig {
     root: opts.root,
     cacheDir,
     runsDir: path.join(opts.root, 'runs'),
-    job: data.job,
+    job,
     storage: data.storage,
     stack: data.stack,
     parity: data.parity,

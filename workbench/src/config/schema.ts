@@ -6,6 +6,7 @@
  * Validation happens once, at the edge (config/load.ts); everything downstream receives a `WorkbenchConfig`.
  */
 import { z } from 'zod';
+import type { InputSpec, WeightsSpec } from './specs.js';
 
 /** EU regions the workbench accepts for data and compute (GDPR). London and Zurich are outside the EU. */
 export const EU_REGIONS = ['eu-west-1', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'eu-south-1', 'eu-south-2'] as const;
@@ -17,12 +18,8 @@ const region = z
     message: `must be an EU region (GDPR): one of ${EU_REGIONS.join(', ')}`,
   });
 
-const weightsSpec = z
-  .string()
-  .min(1)
-  .refine((w) => !w.startsWith('random:') || /^random:\d+$/.test(w), {
-    message: 'random weights take an integer seed, e.g. random:0',
-  });
+/** Parsed into a typed WeightsSpec by config/load.ts (config/specs.ts), which also reports a bad value. */
+const weightsSpec = z.string().min(1);
 
 export const INTERPOLATIONS = ['nearest', 'bilinear', 'bicubic', 'lanczos'] as const;
 
@@ -162,7 +159,10 @@ export const FileConfigSchema = z
   })
   .strict();
 
+/** job: as written (input and weights are strings). */
 export type JobSettings = z.infer<typeof JobSchema>;
+/** job: as every command receives it, with input and weights parsed once (config/specs.ts). */
+export type Job = Omit<JobSettings, 'input' | 'weights'> & { input: InputSpec; weights: WeightsSpec };
 export type StorageSettings = z.infer<typeof StorageSchema>;
 export type StackSettings = z.infer<typeof StackSchema>;
 export type ParityTolerances = z.infer<typeof ParitySchema>;
@@ -180,7 +180,7 @@ export interface WorkbenchConfig {
   cacheDir: string;
   /** Absolute path of the runs folder (runs/<run-id>/). */
   runsDir: string;
-  job: JobSettings;
+  job: Job;
   storage: StorageSettings;
   stack: StackSettings;
   parity: ParityTolerances;

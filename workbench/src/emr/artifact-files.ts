@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { packArtifact, type Artifact } from '../job/artifact.js';
-import { describeFile } from './local-files.js';
+import { describeFile } from '../storage/local-folder.js';
 import type { ArtifactFiles } from './plan.js';
 
 export type PackArtifact = (root: string, outDir: string) => Promise<Artifact>;

@@ -13,7 +13,7 @@ import {
   type BucketLocationConstraint,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { Output } from '../commands/types.js';
+import type { Output } from '../terminal/index.js';
 import { CloudError, PlanRefusedError } from '../errors.js';
 import { awsErrorName, httpStatus, toCloudError } from './aws-errors.js';
 

@@ -1,22 +1,25 @@
 /**
- * `npm run promote -- --cleanup`: finds every cluster in the region that is still up (STARTING, BOOTSTRAPPING,
- * RUNNING, WAITING) and tagged fruits-workbench=true, and terminates it. Clusters without the tag are never
- * touched, whoever started them.
+ * `npm run promote -- --cleanup`: finds the clusters in the region that are still up (STARTING, BOOTSTRAPPING,
+ * RUNNING, WAITING), tagged fruits-workbench=true AND started by this clone or this AWS identity, lists them,
+ * and terminates them. `--all` widens to every workbench cluster (a colleague's run in progress included).
+ * Clusters without the workbench tag are never touched, whoever started them.
  */
 import { DescribeClusterCommand, ListClustersCommand, type EMRClient } from '@aws-sdk/client-emr';
-import type { Output } from '../commands/types.js';
+import type { Output } from '../terminal/index.js';
 import { toCloudError } from './aws-errors.js';
 import type { Clock } from './clock.js';
-import { ACTIVE_CLUSTER_STATES, isOurs } from './tags.js';
+import { ACTIVE_CLUSTER_STATES, isMine, isOurs } from './tags.js';
 import { clusterTerminator } from './terminate.js';
 
 export interface FoundCluster {
   id: string;
   name: string;
   state: string;
+  /** Whether this clone or identity started it. */
+  mine: boolean;
 }
 
-export async function findOurActiveClusters(emr: EMRClient): Promise<FoundCluster[]> {
+export async function findOurActiveClusters(emr: EMRClient, me: { clone: string; identity?: string }): Promise<FoundCluster[]> {
   const found: FoundCluster[] = [];
   try {
     let marker: string | undefined;
@@ -26,7 +29,7 @@ export async function findOurActiveClusters(emr: EMRClient): Promise<FoundCluste
         if (!c.Id) continue;
         // ListClusters has no tags: DescribeCluster has them.
         const d = await emr.send(new DescribeClusterCommand({ ClusterId: c.Id }));
-        if (isOurs(d.Cluster?.Tags)) found.push({ id: c.Id, name: c.Name ?? '', state: c.Status?.State ?? '?' });
+        if (isOurs(d.Cluster?.Tags)) found.push({ id: c.Id, name: c.Name ?? '', state: c.Status?.State ?? '?', mine: isMine(d.Cluster?.Tags, me) });
       }
       marker = page.Marker;
     } while (marker);
@@ -38,14 +41,19 @@ export async function findOurActiveClusters(emr: EMRClient): Promise<FoundCluste
 
 export async function cleanupClusters(
   emr: EMRClient,
-  o: { region: string; out: Output; clock: Clock; terminateWaitMs?: number; terminateIntervalMs?: number },
+  o: { region: string; out: Output; clock: Clock; me: { clone: string; identity?: string }; all?: boolean; terminateWaitMs?: number; terminateIntervalMs?: number },
 ): Promise<FoundCluster[]> {
-  const ours = await findOurActiveClusters(emr);
+  const found = await findOurActiveClusters(emr, o.me);
+  const ours = o.all ? found : found.filter((c) => c.mine);
+  const others = found.length - ours.length;
+  const othersNote = others > 0 ? `; ${others} other workbench cluster(s) started elsewhere left running (--all ends them too)` : '';
   if (ours.length === 0) {
-    o.out.result(`no active workbench clusters in ${o.region}`);
+    o.out.result(`no active workbench clusters ${o.all ? '' : 'of this clone or identity '}in ${o.region}${othersNote}`);
     return [];
   }
-  o.out.info(`terminating ${ours.length} workbench cluster(s) in ${o.region}: ${ours.map((c) => `${c.id} (${c.state})`).join(', ')}`);
+  o.out.info(`workbench clusters to terminate in ${o.region}${o.all ? ' (--all)' : ' (started by this clone or identity)'}:`);
+  for (const c of ours) o.out.info(`  ${c.id}  ${c.state}  ${c.name}`);
+  if (othersNote) o.out.info(othersNote.slice(2));
   // Terminate one by one through the same terminator as a run, so each says "cluster j-... terminated".
   const results = await Promise.allSettled(
     ours.map((c) =>

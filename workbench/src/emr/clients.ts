@@ -4,9 +4,10 @@
  * override exists for tests against moto; the command passes it in explicitly from a flag or env var.
  */
 import { EMRClient } from '@aws-sdk/client-emr';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { EuRegion } from '../config/schema.js';
+import { createS3Client } from '../storage/s3-client.js';
 
 export interface AwsClientOptions {
   region: EuRegion;
@@ -25,8 +26,8 @@ export interface AwsClients {
 
 export function createAwsClients(opts: AwsClientOptions): AwsClients {
   const common = { region: opts.region, maxAttempts: 5, ...(opts.endpoint ? { endpoint: opts.endpoint } : {}) };
-  // Path-style only against a local endpoint (moto has no virtual-host DNS); AWS gets the default.
-  const s3 = new S3Client({ ...common, forcePathStyle: Boolean(opts.endpoint) });
+  // Credentials from the default chain; path-style only against a local endpoint (moto has no virtual-host DNS).
+  const s3 = createS3Client({ region: opts.region, endpoint: opts.endpoint, maxAttempts: 5 });
   const emr = new EMRClient(common);
   const sts = new STSClient(common);
   return {

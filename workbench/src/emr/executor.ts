@@ -7,7 +7,7 @@
  */
 import { ListStepsCommand, RunJobFlowCommand, type EMRClient } from '@aws-sdk/client-emr';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { Output } from '../commands/types.js';
+import type { Output } from '../terminal/index.js';
 import { AbortedError, CloudError, JobError, PlanRefusedError } from '../errors.js';
 import type { Scope } from '../lifecycle.js';
 import { toCloudError } from './aws-errors.js';
@@ -15,9 +15,11 @@ import { ensurePrivateBucket, bucketRegion } from './bucket.js';
 import { formatDuration, systemClock, type Clock } from './clock.js';
 import type { PromotePlan } from './plan.js';
 import { pollUntilDone, type PollResult } from './poller.js';
-import { fetchStepStderrTail, parseS3Uri, stepStderrUri } from './step-logs.js';
+import { parseS3Uri } from '../storage/s3-uri.js';
+import { fetchStepStderrTail, stepStderrUri } from './step-logs.js';
 import { clusterTerminator } from './terminate.js';
-import { uploadPlanned } from './upload.js';
+import { syncUploads } from '../storage/uploader.js';
+import { uploadRequestOf } from './uploads.js';
 
 export interface ExecutorTiming {
   pollIntervalMs: number;
@@ -102,11 +104,10 @@ export async function executePromotePlan(plan: PromotePlan, deps: ExecutorDeps):
     }
   }
   checkAbort();
-  const up = await uploadPlanned(s3, plan.bucket, plan.uploads, out, signal).catch((err) => {
+  await syncUploads(s3, uploadRequestOf(plan), { out, signal, label: `upload to s3://${plan.bucket}/` }).catch((err) => {
     if (signal.aborted) throw new AbortedError();
     throw err;
   });
-  out.info(`uploaded ${up.uploaded} objects (${(up.bytesUploaded / 1e6).toFixed(1)} MB), ${up.unchanged} unchanged`);
   checkAbort();
 
   const clusterId = await startCluster(emr, plan);
@@ -117,7 +118,11 @@ export async function executePromotePlan(plan: PromotePlan, deps: ExecutorDeps):
     waitMs: timing.terminateWaitMs,
     intervalMs: timing.terminateIntervalMs,
   });
-  scope.stack.defer(async () => void (await terminator.terminate()), `EMR cluster ${clusterId}`);
+  scope.stack.defer(
+    async () => void (await terminator.terminate()),
+    `EMR cluster ${clusterId}`,
+    `run \`npm run promote -- --cleanup --region ${plan.region}\` (it lists this clone's clusters, then terminates them)`,
+  );
   out.info(`cluster ${clusterId} started in ${plan.region} (${plan.release.label}); ${consoleUrl(plan.region, clusterId)}`);
 
   const started = clock.now();
@@ -140,7 +145,9 @@ export async function executePromotePlan(plan: PromotePlan, deps: ExecutorDeps):
     if (signal.aborted) throw new AbortedError(`interrupted while waiting for cluster ${clusterId}; it was terminated`);
     throw err;
   } finally {
-    await terminator.terminate();
+    // A failed terminate must not replace the error that got us here: the scope's clean-up calls the same
+    // (idempotent) terminate again and reports its failure, with its fix, after that error.
+    await terminator.terminate().catch(() => undefined);
   }
   const elapsedMs = clock.now() - started;
 

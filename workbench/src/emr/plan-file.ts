@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { PlanRefusedError } from '../errors.js';
-import { describeFile } from './local-files.js';
+import { describeFile } from '../storage/local-folder.js';
 import { PLAN_FORMAT, type PromotePlan } from './plan.js';
 import { assertWithinBudget, estimateCost, type PricedGroup } from './prices.js';
 import { assertEuRegion } from './region-guard.js';
@@ -59,6 +59,7 @@ const SavedPlanShape = z
     idleTimeoutMinutes: z.number().int().positive(),
     budgetEur: z.number().positive(),
     uploads: z.array(z.object({ role: z.enum(['input', 'artifact', 'weights']), source: z.string(), key: z.string(), bytes: z.number(), md5: z.string() })),
+    mirror: z.array(z.string().regex(/\/$/, 'a mirrored prefix ends with /')),
     runJobFlow: z.object({
       ReleaseLabel: z.string(),
       LogUri: z.string(),
@@ -137,7 +138,7 @@ export async function loadPlan(file: string, opts: { budgetEur?: number } = {}):
     } catch {
       refuse(file, `${u.source} (to upload as ${u.key}) no longer exists`);
     }
-    if (now.md5 !== u.md5 || now.bytes !== u.bytes) refuse(file, `${u.source} changed since the plan was written`);
+    if (now.md5 !== u.md5 || now.size !== u.bytes) refuse(file, `${u.source} changed since the plan was written`);
   }
   return plan;
 }

@@ -11,11 +11,12 @@ import type { RunJobFlowCommandInput } from '@aws-sdk/client-emr';
 import type { EmrProfile, EuRegion, WorkbenchConfig } from '../config/schema.js';
 import { ConfigError, PlanRefusedError } from '../errors.js';
 import { jobArguments } from '../job/args.js';
-import type { LocalFile, LocalInputFile } from './local-files.js';
+import { joinKey, s3Uri as s3UriOf, toEmrUri } from '../storage/s3-uri.js';
+import type { LocalFile } from '../storage/upload-plan.js';
 import { assertEuRegion } from './region-guard.js';
 import { releaseFor, type EmrRelease } from './releases.js';
 import { assertWithinBudget, estimateCost, type CostEstimate, type PricedGroup } from './prices.js';
-import { ARTIFACT_TAG, OWNER_TAG, RUN_ID_TAG } from './tags.js';
+import { ARTIFACT_TAG, CLONE_TAG, IDENTITY_TAG, OWNER_TAG, RUN_ID_TAG } from './tags.js';
 
 export const PLAN_FORMAT = 'fruits-workbench/promote-plan@1';
 
@@ -26,8 +27,8 @@ export interface ArtifactFiles {
 }
 
 export type PromoteInput =
-  /** A local folder of images, uploaded under <inputsPrefix>/<folder name>/. */
-  | { kind: 'local'; dir: string; files: LocalInputFile[] }
+  /** A local folder of images, mirrored to <inputsPrefix>/<folder name>/ (relPath under the folder). */
+  | { kind: 'local'; dir: string; files: LocalFile[] }
   /** Images already in S3, used in place. */
   | { kind: 's3'; uri: string };
 
@@ -39,6 +40,8 @@ export interface PromotePlanInputs {
   weights: { spec: string; file?: LocalFile };
   /** Needed only when profiles.<emr>.bucket is empty (the default bucket name contains it). */
   accountId?: string;
+  /** Who starts the cluster, for its tags: this clone of the repository and the AWS identity (ARN). */
+  owner?: { clone: string; identity?: string };
   /** ISO time the plan was made; recorded, never used to decide anything. */
   createdAt: string;
 }
@@ -65,6 +68,11 @@ export interface PromotePlan {
   logUri: string;
   weightsSpec: string;
   uploads: PlannedUpload[];
+  /**
+   * Prefixes that must hold exactly the planned uploads (the input folder's mirror): objects there that the
+   * folder no longer has are removed, or the job would read images the user deleted.
+   */
+  mirror: string[];
   /** The exact request sent to EMR RunJobFlow. */
   runJobFlow: RunJobFlowCommandInput;
   plannedMinutes: number;
@@ -92,13 +100,7 @@ export function bucketName(cfg: WorkbenchConfig, region: EuRegion, accountId: st
   return `${cfg.storage.bucket}-${accountId ?? ACCOUNT_PLACEHOLDER}-${region}`;
 }
 
-const s3Uri = (bucket: string, key: string) => `s3://${bucket}/${key}`;
-const joinKey = (...parts: string[]) => parts.map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
-
-/** s3a:// (Hadoop's local name) -> s3:// (EMRFS). Other schemes are returned unchanged. */
-export function toEmrUri(uri: string): string {
-  return uri.replace(/^s3a:\/\//, 's3://');
-}
+const s3Uri = (bucket: string, key: string) => s3UriOf({ bucket, key });
 
 /** The instance groups of the request, from the profile. Spot applies to core nodes only: losing the master loses the run. */
 export function instanceGroups(profile: EmrProfile): PricedGroup[] {
@@ -127,14 +129,16 @@ export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs
   const bucket = bucketName(cfg, region, inputs.accountId);
   const artifactPrefix = joinKey('artifacts', inputs.artifact.sha256);
   const uploads: PlannedUpload[] = [];
+  const mirror: string[] = [];
 
   // Inputs.
   let inputUri: string;
   if (inputs.input.kind === 'local') {
     const prefix = joinKey(cfg.storage.inputsPrefix, path.basename(inputs.input.dir));
     inputUri = `${s3Uri(bucket, prefix)}/`;
+    mirror.push(`${prefix}/`);
     for (const f of inputs.input.files) {
-      uploads.push({ role: 'input', source: f.path, key: joinKey(prefix, f.rel), bytes: f.bytes, md5: f.md5 });
+      uploads.push({ role: 'input', source: f.absPath, key: joinKey(prefix, f.relPath), bytes: f.size, md5: f.md5 });
     }
   } else {
     inputUri = toEmrUri(inputs.input.uri);
@@ -147,8 +151,8 @@ export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs
   const artifactUri: Record<keyof ArtifactFiles['files'], string> = { zip: '', entrypoint: '', lock: '', bootstrap: '' };
   for (const name of ['zip', 'entrypoint', 'lock', 'bootstrap'] as const) {
     const f = inputs.artifact.files[name];
-    const key = joinKey(artifactPrefix, path.basename(f.path));
-    uploads.push({ role: 'artifact', source: f.path, key, bytes: f.bytes, md5: f.md5 });
+    const key = joinKey(artifactPrefix, path.basename(f.absPath));
+    uploads.push({ role: 'artifact', source: f.absPath, key, bytes: f.size, md5: f.md5 });
     artifactUri[name] = s3Uri(bucket, key);
   }
 
@@ -156,8 +160,8 @@ export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs
   let weightsSpec = toEmrUri(inputs.weights.spec);
   if (inputs.weights.file) {
     const f = inputs.weights.file;
-    const key = joinKey('weights', f.md5, path.basename(f.path));
-    uploads.push({ role: 'weights', source: f.path, key, bytes: f.bytes, md5: f.md5 });
+    const key = joinKey('weights', f.md5, path.basename(f.absPath));
+    uploads.push({ role: 'weights', source: f.absPath, key, bytes: f.size, md5: f.md5 });
     weightsSpec = s3Uri(bucket, key);
   }
 
@@ -226,6 +230,8 @@ export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs
       { ...OWNER_TAG },
       { Key: RUN_ID_TAG, Value: inputs.runId },
       { Key: ARTIFACT_TAG, Value: inputs.artifact.sha256 },
+      ...(inputs.owner ? [{ Key: CLONE_TAG, Value: inputs.owner.clone }] : []),
+      ...(inputs.owner?.identity ? [{ Key: IDENTITY_TAG, Value: inputs.owner.identity }] : []),
     ],
   };
 
@@ -243,6 +249,7 @@ export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs
     logUri,
     weightsSpec,
     uploads,
+    mirror,
     runJobFlow,
     plannedMinutes: profile.plannedMinutes,
     idleTimeoutMinutes: profile.idleTimeoutMinutes,

@@ -4,7 +4,7 @@
  * the caller terminates the cluster whatever it is. Aborts promptly on the scope's signal (Ctrl-C).
  */
 import { DescribeClusterCommand, DescribeStepCommand, type EMRClient } from '@aws-sdk/client-emr';
-import type { Output } from '../commands/types.js';
+import type { Output } from '../terminal/index.js';
 import { toCloudError } from './aws-errors.js';
 import { formatDuration, type Clock } from './clock.js';
 import { interpretStatus, type RunVerdict } from './cluster-states.js';

@@ -6,18 +6,13 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { Output } from '../commands/types.js';
+import { parseS3Uri } from '../storage/s3-uri.js';
+import type { Output } from '../terminal/index.js';
 import { awsErrorName, httpStatus } from './aws-errors.js';
 import { formatDuration, type Clock } from './clock.js';
 
 export function stepStderrUri(logUri: string, clusterId: string, stepId: string): string {
   return `${logUri.replace(/\/?$/, '/')}${clusterId}/steps/${stepId}/stderr.gz`;
-}
-
-export function parseS3Uri(uri: string): { bucket: string; key: string } {
-  const m = /^s3a?:\/\/([^/]+)\/(.*)$/.exec(uri);
-  if (!m) throw new Error(`not an s3:// URI: ${uri}`);
-  return { bucket: m[1]!, key: m[2]! };
 }
 
 export function lastLines(text: string, n: number): string[] {

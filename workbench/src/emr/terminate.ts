@@ -4,7 +4,7 @@
  * terminated. It waits until EMR reports TERMINATED (or TERMINATED_WITH_ERRORS) and says so.
  */
 import { DescribeClusterCommand, TerminateJobFlowsCommand, type EMRClient } from '@aws-sdk/client-emr';
-import type { Output } from '../commands/types.js';
+import type { Output } from '../terminal/index.js';
 import { CloudError } from '../errors.js';
 import type { Clock } from './clock.js';
 

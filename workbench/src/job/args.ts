@@ -2,10 +2,11 @@
  * The job's own command line (everything after the entry point), built from the job settings. Pure.
  * Local, cluster and EMR runs all call this, so their arguments differ only in the URIs (docs/job-contract.md).
  */
-import type { JobSettings } from '../config/schema.js';
+import type { Job } from '../config/schema.js';
 
 export interface JobArgsInput {
-  job: JobSettings;
+  /** What the job computes; input and weights come below, as the target names them. */
+  job: Omit<Job, 'input' | 'weights'>;
   /** Folder of images (s3a:// locally, s3:// on EMR). */
   input: string;
   /** Output folder. */

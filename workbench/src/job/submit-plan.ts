@@ -7,7 +7,7 @@
  * memory, s3a endpoint) is Spark configuration. Credentials are only ever in the environment: a command line is
  * visible to every user of the machine in `ps`.
  */
-import type { ClusterProfile, JobSettings, LocalProfile } from '../config/schema.js';
+import type { ClusterProfile, Job, LocalProfile } from '../config/schema.js';
 import { jobArguments } from './args.js';
 
 /** The tool paths the plan needs (a subset of setup/tools.ts ToolPaths). */
@@ -34,7 +34,7 @@ export interface SubmitPlanInput {
   profile: LocalProfile | ClusterProfile;
   s3: SubmitS3;
   artifact: { zip: string; entrypoint: string; sha256: string };
-  job: JobSettings;
+  job: Omit<Job, 'input' | 'weights'>;
   /** s3a:// URI of the input folder. */
   input: string;
   /** s3a:// URI of the output folder. */

@@ -7,9 +7,11 @@ import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { listObjects } from '../storage/listing.js';
 import { asyncBufferFromFile, type AsyncBuffer } from 'hyparquet';
 import { CloudError } from '../errors.js';
+import { asPrefix, tryParseS3Uri, type S3Location } from '../storage/s3-uri.js';
 import { RunOutputError } from './run-output-error.js';
 
 export interface ParquetPart {
@@ -53,17 +55,7 @@ export class LocalRunSource implements RunSource {
   }
 }
 
-export interface S3Location {
-  bucket: string;
-  /** Key prefix of the run, without a trailing slash ('' for a bucket root). */
-  prefix: string;
-}
-
-export function parseS3Uri(uri: string): S3Location | undefined {
-  const m = /^s3a?:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (!m) return undefined;
-  return { bucket: m[1]!, prefix: m[2]!.replace(/\/+$/, '') };
-}
+export type { S3Location };
 
 export class S3RunSource implements RunSource {
   constructor(
@@ -73,7 +65,7 @@ export class S3RunSource implements RunSource {
   ) {}
 
   private key(name: string): string {
-    return this.where.prefix ? `${this.where.prefix}/${name}` : name;
+    return asPrefix(this.where.key) + name;
   }
 
   private async getBytes(key: string): Promise<Uint8Array | undefined> {
@@ -93,20 +85,12 @@ export class S3RunSource implements RunSource {
 
   async parquetParts(table: string): Promise<ParquetPart[] | undefined> {
     const prefix = `${this.key(table)}/`;
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      let page;
-      try {
-        page = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.where.bucket, Prefix: prefix, ContinuationToken: token }),
-        );
-      } catch (err) {
-        throw this.explain(err, `listing s3://${this.where.bucket}/${prefix}`);
-      }
-      for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    let keys: string[];
+    try {
+      keys = (await listObjects(this.client, this.where.bucket, prefix)).map((o) => o.key);
+    } catch (err) {
+      throw this.explain(err, `listing s3://${this.where.bucket}/${prefix}`);
+    }
     if (keys.length === 0) return undefined;
     return keys
       .filter(isDataPart)
@@ -150,7 +134,7 @@ export interface OpenOptions {
 
 /** Chooses the source for what the user typed: s3://, s3a://, file://, a path, or a run id under runsDir. */
 export function openRunSource(location: string, opts: OpenOptions = {}): RunSource {
-  const s3 = parseS3Uri(location);
+  const s3 = tryParseS3Uri(location);
   if (s3) {
     if (!s3.bucket) throw new RunOutputError(location, 'the URI names no bucket', 'use s3://BUCKET/PREFIX');
     if (!opts.s3Client) {

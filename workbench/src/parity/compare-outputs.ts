@@ -3,7 +3,7 @@
  * `npm run parity` and by `npm run promote` (EMR run vs the local run of the same input).
  */
 import path from 'node:path';
-import type { Output } from '../commands/types.js';
+import type { Output } from '../terminal/index.js';
 import type { ParityTolerances } from '../config/schema.js';
 import { compareRuns, type Comparison } from './compare.js';
 import { loadRun } from '../outputs/load-run.js';

@@ -5,7 +5,7 @@
  * - s3ClientFor: AWS (default credential chain) for the emr profile; the kept local stack's MinIO otherwise.
  */
 import { ResourceStack } from '../lifecycle.js';
-import { executeLocalRun } from '../run/local-run.js';
+import { runOnLocalStack } from '../targets/local-stack.js';
 import { loadOrCreateCredentials } from '../stack/credentials.js';
 import { stateDirOf } from '../stack/index.js';
 import { readState } from '../stack/state.js';
@@ -21,13 +21,11 @@ export const defaultParityDeps: ParityDeps = {
     const stack = new ResourceStack();
     try {
       command.out.info(`\n== parity: running the job on profile "${profileName}" ==`);
-      const result = await executeLocalRun(runCfg, { ...command, stack }, {
+      const result = await runOnLocalStack(runCfg, { ...command, stack }, {
         keep: false,
-        dryRun: false,
         inputSource: 'job.input',
         cwd: command.env.INIT_CWD ?? process.cwd(),
       });
-      if (!result) throw new Error('executeLocalRun returned no run for a non-dry run');
       for (const line of result.summary) command.out.info(line);
       return { runDir: result.runDir };
     } finally {
@@ -42,7 +40,7 @@ export const defaultParityDeps: ParityDeps = {
     const state = readState(stateDir);
     if (!state) {
       throw new RunOutputError(
-        `s3://${where.bucket}/${where.prefix}`,
+        `s3://${where.bucket}/${where.key}`,
         `no local stack is running to read it from (profile ${cfg.profileName})`,
         'keep one running with `npm run local -- --keep`, or compare the downloaded runs/<id>/ folders instead',
       );

@@ -4,7 +4,7 @@
  * s3:// outputs. Tests pass fakes; default-runs.ts holds the real ones.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { CommandContext } from '../commands/types.js';
+import type { RunContext as CommandContext } from '../context.js';
 import type { WorkbenchConfig } from '../config/schema.js';
 import type { S3Location } from '../outputs/source.js';
 

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Output } from '../commands/types.js';
+import type { Output } from '../terminal/index.js';
 import { AbortedError } from '../errors.js';
 import type { WorkbenchConfig } from '../config/schema.js';
 import { ensureJars } from './jars.js';

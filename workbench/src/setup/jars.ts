@@ -7,9 +7,8 @@
  */
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Output } from '../commands/types.js';
+import type { Output } from '../terminal/index.js';
 import { downloadVerified, sha256File } from './download.js';
-import { progressReporter } from './progress.js';
 import { cachedStep } from './step.js';
 import type { MavenJar } from './versions.js';
 
@@ -68,18 +67,12 @@ export async function ensureJars(
         jarFileName(jar),
         () => verifiedCached(file, jar, out),
         async () => {
-          const progress = progressReporter(out, jarFileName(jar), undefined);
-          let report: ((done: number) => void) | undefined;
-          await downloadVerified({
-            url,
-            dest: file,
-            sha256: jar.sha256,
-            signal,
-            onProgress: (done, total) => {
-              report ??= total ? progressReporter(out, jarFileName(jar), total) : progress;
-              report(done);
-            },
-          });
+          const task = out.task(jarFileName(jar), { unit: 'bytes' });
+          try {
+            await downloadVerified({ url, dest: file, sha256: jar.sha256, signal, onProgress: (done, total) => task.progress(done, total) });
+          } finally {
+            task.end();
+          }
           markVerified(file, jar);
           return file;
         },

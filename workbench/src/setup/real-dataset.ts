@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
-import type { Output } from '../commands/types.js';
+import type { Output } from '../terminal/index.js';
 import type { WorkbenchConfig } from '../config/schema.js';
 import { AbortedError, PrerequisiteError } from '../errors.js';
 import type { ToolPaths } from './tools.js';

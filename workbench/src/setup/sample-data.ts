@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { execa } from 'execa';
-import type { Output } from '../commands/types.js';
+import type { Output } from '../terminal/index.js';
 import type { WorkbenchConfig } from '../config/schema.js';
 import { AbortedError, PrerequisiteError } from '../errors.js';
 import { withFileLock } from './lock.js';

@@ -2,7 +2,7 @@
  * The one way set-up reports a step: "X: cached" when nothing had to be done, else "installing X..." once
  * before the work. Keeps `npm run setup` and every `npm run local` quiet when everything is cached.
  */
-import type { Output } from '../commands/types.js';
+import type { Output } from '../terminal/index.js';
 
 export async function cachedStep<T>(
   out: Output,

@@ -12,16 +12,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import type { Output } from '../commands/types.js';
+import type { Output } from '../terminal/index.js';
 import type { WorkbenchConfig } from '../config/schema.js';
 import { AbortedError, ConfigError, PrerequisiteError } from '../errors.js';
+import { weightsArgument, type ResolvedWeightsSpec } from '../config/specs.js';
 import { withFileLock } from './lock.js';
 import { sharedNpyWeightsDir } from './shared.js';
 import { cachedStep } from './step.js';
 import type { ToolPaths } from './tools.js';
 
 export interface ResolvedWeights {
-  /** What to pass to the job's --weights. */
+  /** The resolved spec (never auto). */
+  weights: ResolvedWeightsSpec;
+  /** What to pass to the job's --weights (weightsArgument(weights)). */
   spec: string;
   /** One human line: what the run uses and why. */
   description: string;
@@ -55,26 +58,32 @@ export async function resolveWeights(
   env: Record<string, string | undefined> = process.env,
 ): Promise<ResolvedWeights> {
   const w = cfg.job.weights;
-  if (w === 'imagenet') {
-    const cached = existsSync(kerasCacheFile(env));
-    return {
-      spec: 'imagenet',
-      description: cached ? 'imagenet (Keras cache file)' : `imagenet (not in ${kerasCacheFile(env)}: the job will try to download it)`,
-      meaningful: true,
-    };
-  }
-  if (w.startsWith('random:')) return { spec: w, description: `${w}: random weights, features carry no meaning`, meaningful: false };
-  if (w !== 'auto') {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(w)) return { spec: w, description: `weights file ${w}`, meaningful: true };
-    const file = path.resolve(cfg.root, w);
-    if (!existsSync(file)) {
-      throw new ConfigError([{ key: 'job.weights', message: `weights file ${file} not found`, fix: 'give an existing Keras weights file, imagenet, auto or random:SEED' }]);
+  const resolved = (weights: ResolvedWeightsSpec, description: string): ResolvedWeights => ({
+    weights,
+    spec: weightsArgument(weights),
+    description,
+    meaningful: weights.kind !== 'random',
+  });
+  switch (w.kind) {
+    case 'imagenet': {
+      const cached = existsSync(kerasCacheFile(env));
+      return resolved(w, cached ? 'imagenet (Keras cache file)' : `imagenet (not in ${kerasCacheFile(env)}: the job will try to download it)`);
     }
-    return { spec: file, description: `weights file ${file}`, meaningful: true };
+    case 'random':
+      return resolved(w, `${w.raw}: random weights, features carry no meaning`);
+    case 'uri':
+      return resolved(w, `weights file ${w.uri}`);
+    case 'file':
+      if (!existsSync(w.path)) {
+        throw new ConfigError([{ key: 'job.weights', message: `weights file ${w.path} not found`, fix: 'give an existing Keras weights file, imagenet, auto or random:SEED' }]);
+      }
+      return resolved(w, `weights file ${w.path}`);
+    case 'auto':
+      break;
   }
 
   if (existsSync(kerasCacheFile(env))) {
-    return { spec: 'imagenet', description: `imagenet (auto: Keras cache file ${kerasCacheFile(env)})`, meaningful: true };
+    return resolved({ kind: 'imagenet', raw: 'auto' }, `imagenet (auto: Keras cache file ${kerasCacheFile(env)})`);
   }
   const npyDir = sharedNpyWeightsDir(cfg.root, env);
   if (existsSync(path.join(npyDir, 'SHA256SUMS'))) {
@@ -103,11 +112,11 @@ export async function resolveWeights(
         }),
       'once, cached',
     );
-    return { spec: file, description: `imagenet (auto: converted from ${npyDir})`, meaningful: true };
+    return resolved({ kind: 'file', path: file, raw: 'auto' }, `imagenet (auto: converted from ${npyDir})`);
   }
   out.warn(
     `no ImageNet weights available offline (no ${kerasCacheFile(env)}, no ${npyDir}): using random:0. ` +
       'The features and the PCA will carry NO meaning; the run only exercises the pipeline.',
   );
-  return { spec: 'random:0', description: 'random:0 (auto: no ImageNet weights available offline; features carry no meaning)', meaningful: false };
+  return resolved({ kind: 'random', seed: 0, raw: 'auto' }, 'random:0 (auto: no ImageNet weights available offline; features carry no meaning)');
 }

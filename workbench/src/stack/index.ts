@@ -5,7 +5,7 @@
  * `npm run stop` and for the next `npm run local`, which reuses it when it is healthy and of the same shape.
  */
 import path from 'node:path';
-import type { Output } from '../commands/types.js';
+import type { Output } from '../terminal/index.js';
 import type { WorkbenchConfig } from '../config/schema.js';
 import { ConfigError, PrerequisiteError, ServiceError } from '../errors.js';
 import type { Scope } from '../lifecycle.js';
@@ -216,7 +216,7 @@ async function startOrReuse(
     out.info('stack kept running (npm run stop stops it):');
     for (const line of describe(stack, credentialsFile)) out.info(line);
   } else {
-    scope.stack.use(stack, (s) => s.stop(), 'stack');
+    scope.stack.use(stack, (s) => s.stop(), 'stack', 'run `npm run stop` to stop what is left of the local stack');
   }
   return stack;
 }

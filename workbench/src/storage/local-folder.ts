@@ -1,6 +1,7 @@
 /**
- * Scans a local input folder: every file with its size, and the MD5 of the images (what the upload plan
- * compares with the remote ETag). Hidden files and folders (.DS_Store, .git) are skipped.
+ * The one folder scanner and the one MD5 helper. A local input folder becomes its image files, each with its
+ * size and MD5 (what an upload plan compares with the remote ETag); hidden files and folders (.DS_Store, .git)
+ * are skipped, and other files are listed as ignored (the job would not read them).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -15,6 +16,14 @@ export async function md5File(absPath: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** One file, described for upload; `relPath` defaults to its name. */
+export async function describeFile(file: string, relPath = path.basename(file)): Promise<LocalFile> {
+  const absPath = path.resolve(file);
+  const { size } = await stat(absPath);
+  return { relPath, absPath, size, md5: await md5File(absPath) };
+}
+
+/** Every non-hidden file under `dir`, sorted by relative path; MD5 for images only ('' for the others). */
 export async function scanLocalFolder(dir: string, signal?: AbortSignal): Promise<LocalFile[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const files: LocalFile[] = [];
@@ -27,5 +36,11 @@ export async function scanLocalFolder(dir: string, signal?: AbortSignal): Promis
     const { size } = await stat(absPath);
     files.push({ relPath, absPath, size, md5: isImageFile(relPath) ? await md5File(absPath) : '' });
   }
-  return files;
+  return files.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
+}
+
+/** The images under `dir` (what the job reads) and the other files (reported as ignored). */
+export async function scanImageFolder(dir: string, signal?: AbortSignal): Promise<{ images: LocalFile[]; ignored: string[] }> {
+  const all = await scanLocalFolder(dir, signal);
+  return { images: all.filter((f) => isImageFile(f.relPath)), ignored: all.filter((f) => !isImageFile(f.relPath)).map((f) => f.relPath) };
 }

@@ -1,6 +1,7 @@
 /**
  * Which local images to upload, which are already in the bucket, and which remote objects are stale. Pure: the
- * local scan (with checksums) and the remote listing are done by the caller (storage/uploader.ts).
+ * local scan (with checksums) and the remote listing are done by the caller (storage/uploader.ts). The same
+ * planner serves the local stack's MinIO and the EMR bucket.
  *
  * The input prefix mirrors the local folder: `<inputsPrefix>/<folder name>/<relative path>`. The job reads the
  * whole prefix, so objects that no longer exist locally are removed; otherwise a run would count images the
@@ -14,7 +15,10 @@
  * Content-MD5, so the server also verifies the bytes on arrival). An ETag that is not a plain MD5 (multipart
  * upload, KMS encryption) never matches, so such an object is uploaded again: the safe side.
  */
+import { formatBytes } from '../terminal/format.js';
 import { joinKey } from './s3-uri.js';
+
+export { formatBytes };
 
 /** The extensions the job reads (docs/job-contract.md: jpg/jpeg/png in any case). */
 export const IMAGE_EXTENSION = /\.(jpe?g|png)$/i;
@@ -49,7 +53,7 @@ export interface UploadItem {
 
 export interface UploadPlan {
   bucket: string;
-  /** Ends with '/'. */
+  /** The first mirrored prefix (ends with '/'), '' when nothing is mirrored; for messages. */
   prefix: string;
   toUpload: UploadItem[];
   unchanged: { file: LocalFile; key: string }[];
@@ -65,6 +69,65 @@ export function normalizeEtag(etag: string): string {
   return etag.replace(/^W\//, '').replace(/^"|"$/g, '').toLowerCase();
 }
 
+/**
+ * What to put in a bucket: files at keys, and the prefixes that must end up holding exactly those files
+ * (`mirror`). The job reads a whole input prefix, so objects under a mirrored prefix that no longer exist
+ * locally are removed; otherwise a run would count images the user deleted. Content-addressed keys (the
+ * artifact, weights) are not mirrored: other runs' objects live beside them.
+ */
+export interface UploadRequest {
+  bucket: string;
+  items: { file: LocalFile; key: string }[];
+  /** Prefixes (ending with '/') mirrored exactly. */
+  mirror: string[];
+}
+
+/** A local folder mirrored to `<prefix>/`: its images at `<prefix>/<relative path>`, other files ignored. */
+export function folderUpload(files: LocalFile[], bucket: string, prefix: string): { request: UploadRequest; ignored: string[] } {
+  const p = `${joinKey(prefix)}/`;
+  const images = files.filter((f) => isImageFile(f.relPath));
+  return {
+    request: { bucket, items: images.map((file) => ({ file, key: p + file.relPath })), mirror: [p] },
+    ignored: files.filter((f) => !isImageFile(f.relPath)).map((f) => f.relPath).sort(),
+  };
+}
+
+/** The prefixes to list to know the remote state of a request: each mirrored prefix, and each other key's folder. */
+export function listingPrefixes(req: UploadRequest): string[] {
+  const prefixes = new Set(req.mirror);
+  for (const { key } of req.items) {
+    if (req.mirror.some((m) => key.startsWith(m))) continue;
+    prefixes.add(key.includes('/') ? key.slice(0, key.lastIndexOf('/') + 1) : '');
+  }
+  return [...prefixes].sort();
+}
+
+/** Pure: which items to upload and why, which are unchanged, which remote objects are stale. */
+export function planUploads(req: UploadRequest, remote: RemoteObject[], ignored: string[] = []): UploadPlan {
+  const remoteByKey = new Map(remote.map((o) => [o.key, o]));
+  const plan: UploadPlan = { bucket: req.bucket, prefix: req.mirror[0] ?? '', toUpload: [], unchanged: [], toDelete: [], ignored, bytesToUpload: 0 };
+  const wanted = new Set<string>();
+  for (const { file, key } of [...req.items].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+    if (wanted.has(key)) continue;
+    wanted.add(key);
+    const r = remoteByKey.get(key);
+    let reason: UploadReason | undefined;
+    if (!r) reason = 'new';
+    else if (r.size !== file.size) reason = 'size changed';
+    else if (normalizeEtag(r.etag) !== file.md5.toLowerCase()) reason = 'content changed';
+    if (reason) {
+      plan.toUpload.push({ file, key, reason });
+      plan.bytesToUpload += file.size;
+    } else plan.unchanged.push({ file, key });
+  }
+  plan.toDelete = remote
+    .map((o) => o.key)
+    .filter((k) => req.mirror.some((m) => k.startsWith(m)) && !wanted.has(k))
+    .sort();
+  return plan;
+}
+
+/** A local folder mirrored to `<prefix>/` (folderUpload + planUploads). */
 export function planUpload(args: {
   files: LocalFile[];
   remote: RemoteObject[];
@@ -72,33 +135,8 @@ export function planUpload(args: {
   /** `<inputsPrefix>/<folder name>`, with or without the trailing '/'. */
   prefix: string;
 }): UploadPlan {
-  const prefix = `${joinKey(args.prefix)}/`;
-  const remoteByKey = new Map(args.remote.map((o) => [o.key, o]));
-  const plan: UploadPlan = { bucket: args.bucket, prefix, toUpload: [], unchanged: [], toDelete: [], ignored: [], bytesToUpload: 0 };
-  const wanted = new Set<string>();
-
-  for (const file of [...args.files].sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0))) {
-    if (!isImageFile(file.relPath)) {
-      plan.ignored.push(file.relPath);
-      continue;
-    }
-    const key = prefix + file.relPath;
-    wanted.add(key);
-    const remote = remoteByKey.get(key);
-    let reason: UploadReason | undefined;
-    if (!remote) reason = 'new';
-    else if (remote.size !== file.size) reason = 'size changed';
-    else if (normalizeEtag(remote.etag) !== file.md5.toLowerCase()) reason = 'content changed';
-    if (reason) {
-      plan.toUpload.push({ file, key, reason });
-      plan.bytesToUpload += file.size;
-    } else plan.unchanged.push({ file, key });
-  }
-  plan.toDelete = args.remote
-    .map((o) => o.key)
-    .filter((k) => k.startsWith(prefix) && !wanted.has(k))
-    .sort();
-  return plan;
+  const { request, ignored } = folderUpload(args.files, args.bucket, args.prefix);
+  return planUploads(request, args.remote, ignored);
 }
 
 /** "12 to upload (1.3 MB), 378 unchanged, 1 stale to remove, 2 non-images ignored". */
@@ -107,16 +145,4 @@ export function describeUploadPlan(plan: UploadPlan): string {
   if (plan.toDelete.length > 0) parts.push(`${plan.toDelete.length} stale to remove`);
   if (plan.ignored.length > 0) parts.push(`${plan.ignored.length} non-image file${plan.ignored.length === 1 ? '' : 's'} ignored`);
   return parts.join(', ');
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
 }

@@ -1,14 +1,21 @@
 /**
- * Executes an upload plan: uploads new and changed images with bounded concurrency, then removes stale objects.
- * Every image goes up as one PutObject with Content-MD5 (the server verifies the bytes, and its ETag is then the
- * MD5 the next plan compares with: see upload-plan.ts). Progress is reported through a callback; the command
- * decides how to show it.
+ * The one uploader, for the local stack's MinIO and for the EMR bucket alike: list what is there, plan
+ * (upload-plan.ts), upload new and changed files with bounded concurrency, remove stale objects under mirrored
+ * prefixes, then list again and check that every key holds its file's MD5.
+ *
+ * Every file goes up as one PutObject with Content-MD5 (the server verifies the bytes, and its ETag is then the
+ * MD5 the next plan compares with). Each call is retried while the store is briefly away (retry.ts): an upload
+ * survives a MinIO restart in the middle. Progress goes through the Output's task (one live line on a TTY,
+ * quarter lines in a log).
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { DeleteObjectsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CloudError } from '../errors.js';
-import type { UploadPlan } from './upload-plan.js';
+import type { Output } from '../terminal/index.js';
+import { listObjects } from './listing.js';
+import { withRetry } from './retry.js';
+import { describeUploadPlan, listingPrefixes, normalizeEtag, planUploads, type UploadPlan, type UploadRequest } from './upload-plan.js';
 
 export interface UploadProgress {
   done: number;
@@ -50,37 +57,47 @@ async function forEachLimited<T>(items: T[], limit: number, worker: (item: T) =>
   if (rejected) throw rejected.reason;
 }
 
-export async function executeUploadPlan(
-  client: S3Client,
-  plan: UploadPlan,
-  opts: { signal?: AbortSignal; concurrency?: number; onProgress?: (p: UploadProgress) => void } = {},
-): Promise<UploadResult> {
+export interface ExecuteOptions {
+  signal?: AbortSignal;
+  concurrency?: number;
+  onProgress?: (p: UploadProgress) => void;
+}
+
+function uploadError(plan: Pick<UploadPlan, 'bucket' | 'prefix'>, err: unknown): CloudError {
+  return new CloudError(
+    `upload to s3://${plan.bucket}/${plan.prefix} failed: ${err instanceof Error ? err.message : String(err)}`,
+    'check that the store is running (npm run local starts it) and that the bucket exists and is writable with these credentials',
+    { cause: err },
+  );
+}
+
+/** Executes a plan: uploads, then removes stale objects. */
+export async function executeUploadPlan(client: S3Client, plan: UploadPlan, opts: ExecuteOptions = {}): Promise<UploadResult> {
   const progress: UploadProgress = { done: 0, total: plan.toUpload.length, bytesDone: 0, bytesTotal: plan.bytesToUpload };
+  const { signal } = opts;
   try {
     await forEachLimited(plan.toUpload, opts.concurrency ?? 8, async (item) => {
-      opts.signal?.throwIfAborted();
+      signal?.throwIfAborted();
       const body = await readFile(item.file.absPath);
-      await client.send(
-        new PutObjectCommand({
-          Bucket: plan.bucket,
-          Key: item.key,
-          Body: body,
-          ContentLength: body.length,
-          ContentMD5: createHash('md5').update(body).digest('base64'),
-          ContentType: contentType(item.key),
-        }),
-        { abortSignal: opts.signal },
+      const md5 = createHash('md5').update(body).digest('base64');
+      await withRetry(
+        () =>
+          client.send(
+            new PutObjectCommand({ Bucket: plan.bucket, Key: item.key, Body: body, ContentLength: body.length, ContentMD5: md5, ContentType: contentType(item.key) }),
+            { abortSignal: signal },
+          ),
+        { signal },
       );
       progress.done++;
       progress.bytesDone += body.length;
       opts.onProgress?.({ ...progress });
     });
     for (let i = 0; i < plan.toDelete.length; i += 1000) {
-      opts.signal?.throwIfAborted();
+      signal?.throwIfAborted();
       const batch = plan.toDelete.slice(i, i + 1000);
-      const res = await client.send(
-        new DeleteObjectsCommand({ Bucket: plan.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
-        { abortSignal: opts.signal },
+      const res = await withRetry(
+        () => client.send(new DeleteObjectsCommand({ Bucket: plan.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }), { abortSignal: signal }),
+        { signal },
       );
       if (res.Errors && res.Errors.length > 0) {
         const first = res.Errors[0]!;
@@ -88,13 +105,80 @@ export async function executeUploadPlan(
       }
     }
   } catch (err) {
-    if (opts.signal?.aborted) throw opts.signal.reason ?? err;
+    if (signal?.aborted) throw signal.reason ?? err;
     if (err instanceof CloudError) throw err;
-    throw new CloudError(
-      `upload to s3://${plan.bucket}/${plan.prefix} failed: ${err instanceof Error ? err.message : String(err)}`,
-      'check that the stack is running (npm run local starts it) and that the bucket exists',
-      { cause: err },
-    );
+    throw uploadError(plan, err);
   }
   return { uploaded: plan.toUpload.length, unchanged: plan.unchanged.length, deleted: plan.toDelete.length, bytes: plan.bytesToUpload };
+}
+
+/** Lists the remote state a request depends on. */
+export async function listRemote(client: S3Client, req: UploadRequest, signal?: AbortSignal) {
+  const lists = [];
+  for (const prefix of listingPrefixes(req)) lists.push(await withRetry(() => listObjects(client, req.bucket, prefix, signal), { signal }));
+  return lists.flat();
+}
+
+/** Keys of the request whose remote object is missing or does not hold the file's MD5. */
+export async function mismatchedKeys(client: S3Client, req: UploadRequest, signal?: AbortSignal): Promise<string[]> {
+  const remote = new Map((await listRemote(client, req, signal)).map((o) => [o.key, o]));
+  return req.items
+    .filter(({ file, key }) => {
+      const r = remote.get(key);
+      return !r || r.size !== file.size || normalizeEtag(r.etag) !== file.md5.toLowerCase();
+    })
+    .map((i) => i.key);
+}
+
+export interface SyncOptions extends ExecuteOptions {
+  out: Output;
+  /** Names the upload in the output, e.g. "upload inputs/fruits -> s3://bucket/inputs/fruits/". */
+  label: string;
+  /** Files the request left out (not images), reported in the plan line. */
+  ignored?: string[];
+}
+
+/**
+ * Puts a request in the bucket: list, plan, upload, remove stale, verify. Unchanged files are not uploaded again.
+ * Afterwards every key holds its file's bytes (by MD5) and mirrored prefixes hold nothing else.
+ */
+export async function syncUploads(client: S3Client, req: UploadRequest, o: SyncOptions): Promise<UploadResult & { plan: UploadPlan }> {
+  const { out, signal } = o;
+  let plan: UploadPlan;
+  try {
+    plan = planUploads(req, await listRemote(client, req, signal), o.ignored);
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason ?? err;
+    throw uploadError({ bucket: req.bucket, prefix: req.mirror[0] ?? '' }, err);
+  }
+  out.info(`${o.label}: ${describeUploadPlan(plan)}`);
+  const task = out.task('  uploading', { total: plan.toUpload.length });
+  let result: UploadResult;
+  try {
+    result = await executeUploadPlan(client, plan, {
+      ...o,
+      onProgress: (p) => {
+        task.progress(p.done);
+        o.onProgress?.(p);
+      },
+    });
+  } finally {
+    task.end();
+  }
+  // A PUT whose answer was lost (the server went away mid-request) may or may not have landed: check them all.
+  let bad: string[];
+  try {
+    bad = await mismatchedKeys(client, req, signal);
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason ?? err;
+    throw uploadError(plan, err);
+  }
+  if (bad.length > 0) {
+    throw new CloudError(
+      `after the upload, ${bad.length} object(s) under s3://${req.bucket}/ do not hold their file's bytes (first: ${bad[0]})`,
+      'run the command again: unchanged files are skipped and the others are uploaded again',
+    );
+  }
+  out.info(`  ${result.uploaded} uploaded, ${result.unchanged} unchanged${result.deleted ? `, ${result.deleted} stale removed` : ''}`);
+  return { ...result, plan };
 }

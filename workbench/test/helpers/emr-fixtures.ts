@@ -5,8 +5,9 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import type { WorkbenchConfig } from '../../src/config/schema.js';
-import type { LocalFile, LocalInputFile } from '../../src/emr/local-files.js';
+import type { LocalFile } from '../../src/storage/upload-plan.js';
 import type { ArtifactFiles, PromotePlanInputs } from '../../src/emr/plan.js';
+import { linesOutput } from '../../src/terminal/index.js';
 
 /** A config whose `emr` profile is `profile` (defaults filled in by the real schema). */
 export function emrConfig(opts: { profile?: Record<string, unknown>; job?: Record<string, unknown>; storage?: Record<string, unknown>; root?: string } = {}): WorkbenchConfig {
@@ -26,7 +27,7 @@ export function emrConfig(opts: { profile?: Record<string, unknown>; job?: Recor
 const hex = (seed: string, n: number) => seed.repeat(n).slice(0, n);
 
 export function fakeFile(p: string, seed = 'a', bytes = 100): LocalFile {
-  return { path: p, bytes, md5: hex(seed, 32) };
+  return { relPath: path.basename(p), absPath: p, size: bytes, md5: hex(seed, 32) };
 }
 
 export function fakeArtifact(sha = 'f'.repeat(64)): ArtifactFiles {
@@ -41,8 +42,8 @@ export function fakeArtifact(sha = 'f'.repeat(64)): ArtifactFiles {
   };
 }
 
-export function fakeInputFiles(dir = '/data/fruits-sample', rels = ['Apple/1_100.jpg', 'Banana/2_100.jpg']): LocalInputFile[] {
-  return rels.map((rel, i) => ({ ...fakeFile(path.join(dir, rel), String(i + 5)), rel }));
+export function fakeInputFiles(dir = '/data/fruits-sample', rels = ['Apple/1_100.jpg', 'Banana/2_100.jpg']): LocalFile[] {
+  return rels.map((rel, i) => ({ ...fakeFile(path.join(dir, rel), String(i + 5)), relPath: rel }));
 }
 
 export function planInputs(over: Partial<PromotePlanInputs> = {}): PromotePlanInputs {
@@ -85,13 +86,7 @@ export function fakeClock(start = 0): import('../../src/emr/clock.js').Clock & {
 /** An Output that records lines (info, warn and result together, in order). */
 export function recordingOutput(): import('../../src/commands/types.js').Output & { lines: string[] } {
   const lines: string[] = [];
-  return {
-    lines,
-    info: (l) => void lines.push(l),
-    warn: (l) => void lines.push(`warning: ${l}`),
-    result: (l) => void lines.push(l),
-    isTTY: false,
-  };
+  return Object.assign(linesOutput((l) => lines.push(l)), { lines });
 }
 
 type Handler = (input: Record<string, unknown>) => unknown;
@@ -100,6 +95,7 @@ type Handler = (input: Record<string, unknown>) => unknown;
  * Makes an SDK client answer from `handlers` (by command name, e.g. 'DescribeStepCommand') instead of the
  * network: a middleware at the front of the stack returns the canned output. Other commands go through.
  */
+let answerSets = 0;
 export function answerWith<C extends { middlewareStack: { add: (...a: never[]) => void } }>(client: C, handlers: Record<string, Handler>): C {
   (client.middlewareStack as unknown as { add: (mw: unknown, opts: unknown) => void }).add(
     (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: Record<string, unknown> }) => {
@@ -107,7 +103,7 @@ export function answerWith<C extends { middlewareStack: { add: (...a: never[]) =
       if (!h) return next(args);
       return { output: { $metadata: { httpStatusCode: 200 }, ...(h(args.input) as object) }, response: {} };
     },
-    { step: 'initialize', name: 'cannedAnswers', priority: 'high' },
+    { step: 'initialize', name: `cannedAnswers-${++answerSets}`, priority: 'high' },
   );
   return client;
 }

@@ -27,13 +27,14 @@ import { checkoutId, shapeHash, stackName } from '../../src/stack/docker/names.j
 import { readDockerPins, sparkImageTagOf } from '../../src/stack/docker/pins.js';
 import { shapeOf } from '../../src/stack/index.js';
 import { createS3Client } from '../../src/storage/s3-client.js';
+import { linesOutput } from '../../src/terminal/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const probe = await dockerProbe(process.env, 3000)();
 const skipReason = probe.ok ? '' : ` — skipped: no usable Docker engine (${probe.reason})`;
 
 const lines: string[] = [];
-const out: Output = { info: (l) => lines.push(l), warn: (l) => lines.push(`warning: ${l}`), result: (l) => lines.push(l), isTTY: false };
+const out: Output = linesOutput((l) => lines.push(l));
 const stateDirs: string[] = [];
 const tempStateDir = () => {
   const d = mkdtempSync(path.join(tmpdir(), 'wb-docker-'));

@@ -24,6 +24,7 @@ import { buildReport, writeReport } from '../../src/parity/report.js';
 import type { RunData } from '../../src/outputs/run-data.js';
 import { openRunSource } from '../../src/outputs/source.js';
 import { findJobTools, runLocalJob, type JobTools, type LocalJobRun } from '../fixtures/parity/local-job.js';
+import { linesOutput } from '../../src/terminal/index.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const PER_CLASS = 2;
@@ -131,7 +132,7 @@ describe.skipIf(skip !== undefined)(`parity on real job runs${skip ? ` (skipped:
     const ctx: CommandContext = {
       signal: controller.signal,
       stack: new ResourceStack(),
-      out: { info: () => {}, warn: () => {}, result: () => {}, isTTY: false },
+      out: linesOutput(() => {}),
       env: {},
       root: work,
       loadConfig: () => loadConfig({ root: work, env: { HOME: work } }),

@@ -15,7 +15,7 @@
  * Time is a fake clock: polling and the bounded wait take no real time.
  */
 import { gzipSync } from 'node:zlib';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DescribeClusterCommand, ListClustersCommand, RunJobFlowCommand, type EMRClient } from '@aws-sdk/client-emr';
@@ -32,11 +32,13 @@ import type { WorkbenchConfig } from '../../src/config/schema.js';
 import { cleanupClusters } from '../../src/emr/cleanup.js';
 import { createAwsClients, type AwsClients } from '../../src/emr/clients.js';
 import { executePromotePlan, type ExecutorDeps } from '../../src/emr/executor.js';
-import { describeFile, scanInputFolder } from '../../src/emr/local-files.js';
+import { describeFile, scanImageFolder } from '../../src/storage/local-folder.js';
 import { buildPromotePlan, type PromotePlan } from '../../src/emr/plan.js';
-import { uploadPlanned } from '../../src/emr/upload.js';
-import { AbortedError, CloudError, JobError, PlanRefusedError } from '../../src/errors.js';
-import { ResourceStack } from '../../src/lifecycle.js';
+import { uploadRequestOf } from '../../src/emr/uploads.js';
+import { listObjects } from '../../src/storage/listing.js';
+import { syncUploads } from '../../src/storage/uploader.js';
+import { AbortedError, CleanupError, CloudError, JobError, PlanRefusedError } from '../../src/errors.js';
+import { ResourceStack, withScope } from '../../src/lifecycle.js';
 import { answerWith, emrConfig, fakeClock, imageFolder, recordingOutput } from '../helpers/emr-fixtures.js';
 import { MOTO_ENV, motoPython, startMoto, type MotoServer } from '../helpers/moto.js';
 
@@ -98,7 +100,7 @@ describe.skipIf(!moto.python)(`promote against moto (${moto.reason ?? moto.pytho
     const files = { zip: 'fruits_pipeline.zip', entrypoint: 'entrypoint.py', lock: 'requirements.lock', bootstrap: 'bootstrap.sh' } as const;
     for (const f of Object.values(files)) writeFileSync(path.join(art, f), `content of ${f}`);
     const d = async (f: string) => describeFile(path.join(art, f));
-    const { files: inputFiles } = await scanInputFolder(path.join(root, 'fruits-mini'));
+    const { images: inputFiles } = await scanImageFolder(path.join(root, 'fruits-mini'));
     return buildPromotePlan(cfg, {
       artifact: { sha256: 'a'.repeat(64), files: { zip: await d(files.zip), entrypoint: await d(files.entrypoint), lock: await d(files.lock), bootstrap: await d(files.bootstrap) } },
       input: { kind: 'local', dir: path.join(root, 'fruits-mini'), files: inputFiles },
@@ -189,13 +191,32 @@ describe.skipIf(!moto.python)(`promote against moto (${moto.reason ?? moto.pytho
   it('skips unchanged objects on a second upload', async () => {
     const plan = await makePlan();
     await clients.s3.send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: REGION } }));
-    const first = await uploadPlanned(clients.s3, BUCKET, plan.uploads, recordingOutput());
-    const again = await uploadPlanned(clients.s3, BUCKET, plan.uploads, recordingOutput());
+    const upload = (p: PromotePlan) => syncUploads(clients.s3, uploadRequestOf(p), { out: recordingOutput(), label: 'upload' });
+    const first = await upload(plan);
+    const again = await upload(plan);
     expect(first).toMatchObject({ uploaded: 7, unchanged: 0 });
     expect(again).toMatchObject({ uploaded: 0, unchanged: 7 });
     writeFileSync(path.join(root, 'fruits-mini', 'Apple', '1_100.jpg'), 'a changed image');
     const changed = await makePlan();
-    expect(await uploadPlanned(clients.s3, BUCKET, changed.uploads, recordingOutput())).toMatchObject({ uploaded: 1, unchanged: 6 });
+    expect(await upload(changed)).toMatchObject({ uploaded: 1, unchanged: 6 });
+  });
+
+  it('mirrors the input folder: an image deleted locally is removed from the bucket before the cluster starts', async () => {
+    await clients.s3.send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: REGION } }));
+    const upload = (p: PromotePlan) => syncUploads(clients.s3, uploadRequestOf(p), { out: recordingOutput(), label: 'upload' });
+    const before = await makePlan();
+    await upload(before);
+    const prefix = before.mirror[0]!;
+    const inputKeys = async () => (await listObjects(clients.s3, BUCKET, prefix)).map((o) => o.key).sort();
+    const all = await inputKeys();
+    const removed = all[0]!;
+    rmSync(path.join(root, 'fruits-mini', removed.slice(prefix.length)));
+    const after = await makePlan();
+    expect(await upload(after)).toMatchObject({ uploaded: 0, deleted: 1 });
+    // The job reads the whole prefix: it now holds exactly the folder's images (provenance.input-set holds).
+    expect(await inputKeys()).toEqual(all.filter((k) => k !== removed));
+    // The artifact's content-addressed prefix is not mirrored: nothing else was removed.
+    expect((await listObjects(clients.s3, BUCKET, 'artifacts/')).length).toBe(4);
   });
 
   it('failed step: prints the tail of the step stderr from the log URI and the cluster ends TERMINATED', async () => {
@@ -221,6 +242,29 @@ describe.skipIf(!moto.python)(`promote against moto (${moto.reason ?? moto.pytho
     const id = sentClusterId(d.out.lines);
     expect(await clusterState(clients.emr, id)).toBe('TERMINATED');
     expect(log).toContain(`cluster ${id} terminated`);
+  });
+
+  it('a terminate that fails after a failed step: the step failure is the error, the terminate failure comes after it with --cleanup as its fix', async () => {
+    const plan = await makePlan();
+    stepEndsAs({ State: 'FAILED', FailureDetails: { Reason: 'Unknown Error.', Message: 'fruits-job: error: boom', LogFile: '' } });
+    answerWith(clients.emr, {
+      TerminateJobFlowsCommand: () => {
+        throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+      },
+    });
+    const d = deps({ timing: { pollIntervalMs: 30_000, logAttempts: 1, logIntervalMs: 30_000, terminateWaitMs: 60_000, terminateIntervalMs: 1_000 } });
+    const failed = await withScope(
+      async (scope) => executePromotePlan(plan, { ...d, scope }),
+      { handleSignals: false, log: () => {} },
+    ).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(CleanupError);
+    const c = failed as CleanupError;
+    expect(c.original).toBeInstanceOf(JobError);
+    expect((c.original as Error).message).toMatch(/fruits-job: error: boom/);
+    expect(c.failures).toHaveLength(1);
+    expect(c.failures[0]!.label).toMatch(/^EMR cluster j-/);
+    expect(c.failures[0]!.fix).toContain('npm run promote -- --cleanup --region eu-west-3');
+    expect(c.exitCode).toBe(new JobError('x').exitCode);
   });
 
   it('wait time-out: moto keeps the step RUNNING; after plannedMinutes the run gives up and the cluster ends TERMINATED', async () => {
@@ -276,17 +320,34 @@ describe.skipIf(!moto.python)(`promote against moto (${moto.reason ?? moto.pytho
 
   it('--cleanup terminates active clusters tagged as ours and leaves the others', async () => {
     const base = { ReleaseLabel: 'emr-7.13.0', ServiceRole: 'EMR_DefaultRole', JobFlowRole: 'EMR_EC2_DefaultRole', Instances: { KeepJobFlowAliveWhenNoSteps: true, InstanceGroups: [{ InstanceRole: 'MASTER' as const, InstanceType: 'm5.xlarge', InstanceCount: 1 }] } };
-    const ours = await clients.emr.send(new RunJobFlowCommand({ ...base, Name: 'ours', Tags: [{ Key: 'fruits-workbench', Value: 'true' }] }));
+    const me = { clone: 'clone-a', identity: 'arn:aws:iam::123456789012:user/alice' };
+    const tagged = (clone: string, identity?: string) => [
+      { Key: 'fruits-workbench', Value: 'true' },
+      { Key: 'fruits-workbench:clone', Value: clone },
+      ...(identity ? [{ Key: 'fruits-workbench:started-by', Value: identity }] : []),
+    ];
+    const ours = await clients.emr.send(new RunJobFlowCommand({ ...base, Name: 'ours', Tags: tagged('clone-a') }));
+    const mineElsewhere = await clients.emr.send(new RunJobFlowCommand({ ...base, Name: 'mine, other clone', Tags: tagged('clone-b', me.identity) }));
+    const colleague = await clients.emr.send(new RunJobFlowCommand({ ...base, Name: 'colleague', Tags: tagged('clone-c', 'arn:aws:iam::123456789012:user/bob') }));
     const theirs = await clients.emr.send(new RunJobFlowCommand({ ...base, Name: 'theirs', Tags: [{ Key: 'team', Value: 'x' }] }));
     expect(await clusterState(clients.emr, ours.JobFlowId!)).toBe('WAITING');
     const out = recordingOutput();
-    const done = await cleanupClusters(clients.emr, { region: REGION, out, clock: fakeClock() });
-    expect(done.map((c) => c.id)).toEqual([ours.JobFlowId]);
+    const done = await cleanupClusters(clients.emr, { region: REGION, out, clock: fakeClock(), me });
+    expect(done.map((c) => c.id).sort()).toEqual([ours.JobFlowId, mineElsewhere.JobFlowId].sort());
+    // Listed before anything is terminated.
+    expect(out.lines.indexOf(`  ${ours.JobFlowId}  WAITING  ours`)).toBeLessThan(out.lines.indexOf(`cluster ${ours.JobFlowId} terminated (TERMINATED)`));
     expect(await clusterState(clients.emr, ours.JobFlowId!)).toBe('TERMINATED');
+    expect(await clusterState(clients.emr, mineElsewhere.JobFlowId!)).toBe('TERMINATED');
+    // A colleague's run in progress is left alone, and said so.
+    expect(await clusterState(clients.emr, colleague.JobFlowId!)).toBe('WAITING');
+    expect(out.lines.some((l) => l.includes('1 other workbench cluster(s) started elsewhere left running (--all ends them too)'))).toBe(true);
     expect(await clusterState(clients.emr, theirs.JobFlowId!)).toBe('WAITING');
     expect(out.lines).toContain(`cluster ${ours.JobFlowId} terminated (TERMINATED)`);
-    // A second cleanup finds nothing.
-    expect(await cleanupClusters(clients.emr, { region: REGION, out, clock: fakeClock() })).toEqual([]);
+    // A second cleanup finds none of mine; --all widens to the colleague's, never to untagged clusters.
+    expect(await cleanupClusters(clients.emr, { region: REGION, out, clock: fakeClock(), me })).toEqual([]);
+    const all = await cleanupClusters(clients.emr, { region: REGION, out, clock: fakeClock(), me, all: true });
+    expect(all.map((c) => c.id)).toEqual([colleague.JobFlowId]);
+    expect(await clusterState(clients.emr, theirs.JobFlowId!)).toBe('WAITING');
   });
 });
 

@@ -16,7 +16,7 @@ describe('loadConfig', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'wb-config-'));
     const cfg = loadConfig({ root, env: { HOME: '/home/u' } });
     expect(cfg.profileName).toBe('local');
-    expect(cfg.job.weights).toBe('auto');
+    expect(cfg.job.weights).toEqual({ kind: 'auto', raw: 'auto' });
     expect(cfg.job.pca).toEqual({ k: 'auto', varianceThreshold: 0.95, standardize: false });
     expect(cfg.cacheDir).toBe('/home/u/.cache/fruits-workbench');
   });
@@ -34,6 +34,14 @@ describe('loadConfig', () => {
     expect(keys).toEqual(expect.arrayContaining(['job.imageSize', 'job.weights', 'job', 'profiles.local.region']));
     expect((err as ConfigError).message).toMatch(/EU region/);
     expect((err as ConfigError).message).toMatch(/colour/);
+    expect((err as ConfigError).message).toMatch(/random weights take an integer seed \(fix: e\.g\. random:0\)/);
+  });
+
+  it('names the flag or env var that set a bad value', () => {
+    const root = withYaml('');
+    expect(() => loadConfig({ root, env: { WORKBENCH_INPUT: 'gs://b/x' }, flags: { weights: 'random:seven' } })).toThrow(
+      /--weights: "random:seven": random weights take an integer seed[\s\S]*WORKBENCH_INPUT: "gs:\/\/b\/x": unsupported input URI scheme/,
+    );
   });
 
   it('applies file, then env, then flags', () => {
@@ -43,8 +51,8 @@ describe('loadConfig', () => {
       env: { WORKBENCH_WEIGHTS: 'random:1', WORKBENCH_INPUT: 'from-env', WORKBENCH_PROFILE: 'cluster' },
       flags: { input: 'from-flag' },
     });
-    expect(cfg.job.weights).toBe('random:1');
-    expect(cfg.job.input).toBe('from-flag');
+    expect(cfg.job.weights).toEqual({ kind: 'random', seed: 1, raw: 'random:1' });
+    expect(cfg.job.input).toEqual({ kind: 'local', dir: path.join(root, 'from-flag'), name: 'from-flag', raw: 'from-flag' });
     expect(cfg.profileName).toBe('cluster');
     expect(cfg.profile.kind).toBe('cluster');
   });

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findLocalRunFor, inputPath } from '../../src/emr/local-run.js';
-import { listingPrefix } from '../../src/emr/upload.js';
+import { listingPrefixes } from '../../src/storage/upload-plan.js';
+
+const listingPrefix = (key: string) => listingPrefixes({ bucket: 'b', items: [{ file: { relPath: '', absPath: '', size: 0, md5: '' }, key }], mirror: key.startsWith('inputs/sample/') ? ['inputs/sample/'] : [] })[0];
 
 function run(runsDir: string, id: string, manifest: Record<string, unknown>) {
   mkdirSync(path.join(runsDir, id), { recursive: true });
@@ -37,5 +39,6 @@ describe('listingPrefix', () => {
     expect(listingPrefix('inputs/sample/Apple/1.jpg')).toBe('inputs/sample/');
     expect(listingPrefix('artifacts/abc/entrypoint.py')).toBe('artifacts/abc/');
     expect(listingPrefix('top/file.txt')).toBe('top/');
+    expect(listingPrefix('weights/0123/w.weights.h5')).toBe('weights/0123/');
   });
 });

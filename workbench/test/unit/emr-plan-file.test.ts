@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeFile } from '../../src/emr/local-files.js';
+import { describeFile } from '../../src/storage/local-folder.js';
 import { buildPromotePlan, type PromotePlan } from '../../src/emr/plan.js';
 import { canonicalJson, loadPlan, sealPlan, validatePlan, writePlan } from '../../src/emr/plan-file.js';
 import { PlanRefusedError } from '../../src/errors.js';
@@ -77,14 +77,14 @@ describe('writePlan / loadPlan', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'wb-plan-'));
     const files = ['a.jpg', 'b.jpg'].map((n) => path.join(dir, n));
     for (const f of files) writeFileSync(f, `bytes of ${f}`);
-    const described = await Promise.all(files.map(describeFile));
+    const described = await Promise.all(files.map((f) => describeFile(f)));
     const artifactFile = path.join(dir, 'entrypoint.py');
     writeFileSync(artifactFile, 'print(1)');
     const art = await describeFile(artifactFile);
     const p = buildPromotePlan(
       emrConfig(),
       planInputs({
-        input: { kind: 'local', dir, files: described.map((d, i) => ({ ...d, rel: path.basename(files[i]!) })) },
+        input: { kind: 'local', dir, files: described.map((d, i) => ({ ...d, relPath: path.basename(files[i]!) })) },
         artifact: { sha256: 'e'.repeat(64), files: { zip: art, entrypoint: art, lock: art, bootstrap: art } },
       }),
     );

@@ -13,13 +13,14 @@ import { ConfigError, ParityError } from '../../src/errors.js';
 import type { ParityDeps, RunProfileName } from '../../src/parity/deps.js';
 import { ResourceStack } from '../../src/lifecycle.js';
 import { baseRun, relabel, rerun, writeRun } from '../fixtures/parity/synthetic-run.js';
+import { linesOutput } from '../../src/terminal/index.js';
 
 function context(root: string) {
   const lines = { result: [] as string[], info: [] as string[] };
   const ctx: CommandContext = {
     signal: new AbortController().signal,
     stack: new ResourceStack(),
-    out: { info: (l) => lines.info.push(l), warn: (l) => lines.info.push(l), result: (l) => lines.result.push(l), isTTY: false },
+    out: linesOutput((l) => lines.info.push(l), (l) => lines.result.push(l)),
     env: {},
     root,
     loadConfig: () => loadConfig({ root, env: { HOME: root } }),

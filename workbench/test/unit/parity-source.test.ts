@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { CloudError, ParityError } from '../../src/errors.js';
 import { loadRun } from '../../src/outputs/load-run.js';
 import { RunOutputError } from '../../src/outputs/run-output-error.js';
-import { openRunSource, parseS3Uri } from '../../src/outputs/source.js';
+import { openRunSource } from '../../src/outputs/source.js';
+import { tryParseS3Uri as parseS3Uri } from '../../src/storage/s3-uri.js';
 import { baseRun, writeRun } from '../fixtures/parity/synthetic-run.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'parity-source-'));
@@ -147,8 +148,8 @@ function fakeS3(folder: string, opts: { deny?: boolean } = {}): S3Client {
 
 describe('loadRun from S3', () => {
   it('parses s3:// and s3a:// URIs', () => {
-    expect(parseS3Uri('s3a://fruits/runs/r1/')).toEqual({ bucket: 'fruits', prefix: 'runs/r1' });
-    expect(parseS3Uri('s3://fruits')).toEqual({ bucket: 'fruits', prefix: '' });
+    expect(parseS3Uri('s3a://fruits/runs/r1/')).toEqual({ bucket: 'fruits', key: 'runs/r1/' });
+    expect(parseS3Uri('s3://fruits')).toEqual({ bucket: 'fruits', key: '' });
     expect(parseS3Uri('/runs/r1')).toBeUndefined();
   });
 

@@ -4,7 +4,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRunFolder, INCOMPLETE_MARKER, isCompleteRun, markIncomplete } from '../../src/run/run-folder.js';
 import { invalidRunIdReason, newRunId } from '../../src/run/run-id.js';
-import { classifyInput, displayPath, isWeightsPath, resolveUserPath } from '../../src/run/locations.js';
+import { parseInputSpec, parseWeightsSpec, resolveFlagPath as resolveUserPath } from '../../src/config/specs.js';
+import { displayPath } from '../../src/run/locations.js';
+
+const isWeightsPath = (raw: string) => { const p = parseWeightsSpec(raw, '/r'); return p.ok && p.value.kind === 'file'; };
+const classifyInput = (raw: string, base: string) => { const p = parseInputSpec(raw, base); if (!p.ok) throw new Error(p.message); const { raw: _raw, ...rest } = p.value; return 'uri' in rest ? { kind: rest.kind, location: (rest as { location: unknown }).location } : rest; };
 
 describe('run ids', () => {
   it('are the UTC start time plus a suffix, like the job generates', () => {
@@ -51,6 +55,12 @@ describe('locations', () => {
   it('classify inputs', () => {
     expect(classifyInput('s3a://b/inputs/x/', '/r')).toEqual({ kind: 's3', location: { bucket: 'b', key: 'inputs/x/' } });
     expect(classifyInput('sample-data/fruits-synthetic', '/r')).toEqual({ kind: 'local', dir: '/r/sample-data/fruits-synthetic', name: 'fruits-synthetic' });
+  });
+  it('parse file:// weights as files and reject unknown schemes, naming the fix', () => {
+    expect(parseWeightsSpec('file:///w/x.weights.h5', '/r')).toEqual({ ok: true, value: { kind: 'file', path: '/w/x.weights.h5', raw: 'file:///w/x.weights.h5' } });
+    expect(parseWeightsSpec('random:x', '/r')).toMatchObject({ ok: false, fix: 'e.g. random:0' });
+    expect(parseWeightsSpec('ftp://h/w.h5', '/r')).toMatchObject({ ok: false });
+    expect(parseInputSpec('gs://b/x', '/r')).toMatchObject({ ok: false });
   });
   it('display paths relative to the cwd when inside it', () => {
     expect(displayPath('/r/runs/x', '/r')).toBe('runs/x');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { extractSummaryJson, parseOutputLine } from '../../src/job/progress.js';
 import { createJobProgressView } from '../../src/run/job-progress-view.js';
-import { createStatusLine } from '../../src/run/status-line.js';
+import { createTerminalOutput } from '../../src/terminal/index.js';
 
 // Lines as spark-submit 3.5.6 prints them (captured from a real local[2] run).
 const SPARK = {
@@ -46,8 +46,10 @@ describe('extractSummaryJson', () => {
 describe('job progress view', () => {
   function capture(isTTY: boolean) {
     let text = '';
-    const status = createStatusLine({ isTTY, columns: 80, write: (s: string) => (text += s) });
-    const view = createJobProgressView(status, isTTY);
+    const stream = { isTTY, columns: 80, write: (s: string) => (text += s) };
+    const out = createTerminalOutput({ stderr: stream, stdout: stream }, (() => { let t = 0; return () => (t += 1000); })());
+    const task = out.task('job');
+    const view = createJobProgressView(out, task);
     for (const line of [SPARK.submit, SPARK.finishedTask, SPARK.stageDone, SPARK.resultDone, 'fruits-job: featurized 390']) {
       const event = parseOutputLine(line);
       if (event) view(event);
@@ -62,6 +64,8 @@ describe('job progress view', () => {
   it('updates one line in place on a TTY and keeps the job lines', () => {
     const text = capture(true);
     expect(text).toContain('\r\x1b[2K  spark stage 0 (collect): 1/3 tasks');
+    // The job's permanent line went above the live line, which was drawn again below it.
+    expect(text.lastIndexOf('spark stage 0 (collect): 1/3 tasks')).toBeGreaterThan(text.indexOf('  job: featurized 390\n'));
     expect(text).toContain('  job: featurized 390\n');
     expect(text).not.toContain('finished in');
   });

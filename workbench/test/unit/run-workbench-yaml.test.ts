@@ -11,7 +11,7 @@ describe('the real workbench.yaml', () => {
     expect(Object.keys(cfg.profiles).sort()).toEqual(['cluster', 'emr', 'local']);
     expect(cfg.profiles.emr).toMatchObject({ kind: 'emr', region: 'eu-west-3' });
     expect(cfg.profileName).toBe('local');
-    expect(cfg.job.input).toBe('sample-data/fruits-synthetic');
+    expect(cfg.job.input).toMatchObject({ kind: 'local', raw: 'sample-data/fruits-synthetic', name: 'fruits-synthetic' });
   });
 
   it('loads every profile', () => {

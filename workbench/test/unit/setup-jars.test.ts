@@ -8,6 +8,7 @@ import type { Output } from '../../src/commands/types.js';
 import { ChecksumMismatchError } from '../../src/setup/download.js';
 import { ensureJars, jarFileName, mavenUrl } from '../../src/setup/jars.js';
 import { readVersions } from '../../src/setup/versions.js';
+import { linesOutput } from '../../src/terminal/index.js';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const GOOD = Buffer.from('the pinned jar bytes\n'.repeat(1000));
@@ -15,7 +16,7 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 function recorder() {
   const lines: string[] = [];
-  const out: Output = { info: (l) => lines.push(l), warn: (l) => lines.push(`warning: ${l}`), result: (l) => lines.push(l), isTTY: false };
+  const out: Output = linesOutput((l) => lines.push(l));
   return { out, lines };
 }
 

@@ -4,9 +4,12 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Output } from '../../src/commands/types.js';
 import { loadConfig } from '../../src/config/load.js';
+import type { WorkbenchConfig } from '../../src/config/schema.js';
+import { parseWeightsSpec } from '../../src/config/specs.js';
 import { ConfigError } from '../../src/errors.js';
 import type { ToolPaths } from '../../src/setup/tools.js';
 import { KERAS_NO_TOP_FILE, resolveWeights } from '../../src/setup/weights.js';
+import { linesOutput } from '../../src/terminal/index.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -20,7 +23,7 @@ function temp(): string {
 
 function recorder() {
   const lines: string[] = [];
-  const out: Output = { info: (l) => lines.push(l), warn: (l) => lines.push(`warning: ${l}`), result: (l) => lines.push(l), isTTY: false };
+  const out: Output = linesOutput((l) => lines.push(l));
   return { out, lines };
 }
 
@@ -43,6 +46,13 @@ function fakePython(base: string): ToolPaths {
 }
 
 const signal = new AbortController().signal;
+
+/** The config with job.weights set as workbench.yaml would set it (relative to the repo root). */
+function withWeights(cfg: WorkbenchConfig, raw: string): WorkbenchConfig {
+  const parsed = parseWeightsSpec(raw, cfg.root);
+  if (!parsed.ok) throw new Error(parsed.message);
+  return { ...cfg, job: { ...cfg.job, weights: parsed.value } };
+}
 
 describe('resolveWeights', () => {
   it('auto: Keras cache file present -> imagenet', async () => {
@@ -87,11 +97,11 @@ describe('resolveWeights', () => {
     const { base, root, cfg, env } = setting('random:7');
     const tools = fakePython(base);
     expect(await resolveWeights(cfg, tools, recorder().out, signal, env)).toMatchObject({ spec: 'random:7', meaningful: false });
-    expect((await resolveWeights({ ...cfg, job: { ...cfg.job, weights: 's3://b/w.weights.h5' } }, tools, recorder().out, signal, env)).spec).toBe('s3://b/w.weights.h5');
+    expect((await resolveWeights(withWeights(cfg, 's3://b/w.weights.h5'), tools, recorder().out, signal, env)).spec).toBe('s3://b/w.weights.h5');
     writeFileSync(path.join(root, 'mine.weights.h5'), 'x');
-    expect((await resolveWeights({ ...cfg, job: { ...cfg.job, weights: 'mine.weights.h5' } }, tools, recorder().out, signal, env)).spec).toBe(
+    expect((await resolveWeights(withWeights(cfg, 'mine.weights.h5'), tools, recorder().out, signal, env)).spec).toBe(
       path.join(root, 'mine.weights.h5'),
     );
-    await expect(resolveWeights({ ...cfg, job: { ...cfg.job, weights: 'missing.h5' } }, tools, recorder().out, signal, env)).rejects.toThrow(ConfigError);
+    await expect(resolveWeights(withWeights(cfg, 'missing.h5'), tools, recorder().out, signal, env)).rejects.toThrow(ConfigError);
   });
 });

@@ -4,7 +4,7 @@
  * file that finds them). On failure or abort, what was started is stopped before the error propagates.
  */
 import path from 'node:path';
-import type { Output } from '../../commands/types.js';
+import type { Output } from '../../terminal/index.js';
 import { ServiceError } from '../../errors.js';
 import type { ToolPaths } from '../../setup/tools.js';
 import { ensureBucket } from '../bucket.js';

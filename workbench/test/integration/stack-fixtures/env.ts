@@ -13,12 +13,13 @@ import { ensureSetup } from '../../../src/setup/index.js';
 import type { ToolPaths } from '../../../src/setup/tools.js';
 import { stopKeptStack } from '../../../src/stack/index.js';
 import { commandLine } from '../../../src/stack/process-group.js';
+import { linesOutput } from '../../../src/terminal/index.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
 export function recorder(): { out: Output; lines: string[] } {
   const lines: string[] = [];
-  return { out: { info: (l) => lines.push(l), warn: (l) => lines.push(`warning: ${l}`), result: (l) => lines.push(l), isTTY: false }, lines };
+  return { out: linesOutput((l) => lines.push(l)), lines };
 }
 
 const created: WorkbenchConfig[] = [];

@@ -8,11 +8,12 @@ import { withScope } from '../../../src/lifecycle.js';
 import { ensureSetup } from '../../../src/setup/index.js';
 import { startStack } from '../../../src/stack/index.js';
 import { ROOT } from './env.js';
+import { createTerminalOutput } from '../../../src/terminal/index.js';
 
 const [profile, stateDir] = process.argv.slice(2) as [string, string];
 const base = loadConfig({ root: ROOT, env: process.env, flags: { profile } });
 const cfg = { ...base, stack: { ...base.stack, stateDir, readyTimeoutSeconds: 120 } };
-const out = { info: (l: string) => process.stderr.write(`${l}\n`), warn: (l: string) => process.stderr.write(`warning: ${l}\n`), result: (l: string) => process.stdout.write(`${l}\n`), isTTY: false };
+const out = createTerminalOutput({ stderr: { write: (s: string) => process.stderr.write(s) }, stdout: process.stdout });
 
 await withScope(async (scope) => {
   const tools = await ensureSetup(cfg, out, scope.signal);

@@ -1,0 +1,206 @@
+/**
+ * The EMR target: the job that passed locally, on an EMR cluster in an EU region.
+ *
+ *   plan:    the input folder described (size + MD5), the content-addressed artifact, the resolved weights (the
+ *            exact file the local run used is uploaded), the account id for the default bucket -> PromotePlan
+ *            (emr/plan.ts, pure)
+ *   execute: bucket, uploads (mirror of the input folder), RunJobFlow, bounded wait, teardown (emr/executor.ts),
+ *            then the EMR manifest and the plan saved under runs/<run-id>/ and parity against the local run of
+ *            the same input
+ *
+ * The cluster is registered on the scope the moment its id is known: success, failure, time-out and Ctrl-C all
+ * end with it terminated.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import type { RunContext } from '../context.js';
+import type { EuRegion, WorkbenchConfig } from '../config/schema.js';
+import { ConfigError, ParityError } from '../errors.js';
+import { preparePromoteArtifact } from '../emr/artifact-files.js';
+import { toCloudError } from '../emr/aws-errors.js';
+import type { AwsClients } from '../emr/clients.js';
+import { executePromotePlan, type ExecutorTiming } from '../emr/executor.js';
+import { findLocalRunFor } from '../emr/local-run.js';
+import { buildPromotePlan, emrProfileOf, type PromoteInput, type PromotePlan } from '../emr/plan.js';
+import { sealPlan } from '../emr/plan-file.js';
+import { summarizePlan } from '../emr/plan-summary.js';
+import { parseManifest } from '../job/manifest.js';
+import { compareOutputs } from '../parity/compare-outputs.js';
+import { openRunSource } from '../outputs/source.js';
+import { newRunId } from '../run/run-id.js';
+import { ensureSetup } from '../setup/index.js';
+import { kerasCacheFile, resolveWeights } from '../setup/weights.js';
+import { describeFile, scanImageFolder } from '../storage/local-folder.js';
+import { toEmrUri } from '../storage/s3-uri.js';
+import type { ExecutionTarget, RunOutcome } from './target.js';
+
+/** Compares the EMR run with the local run; injectable for tests. */
+export type PromoteParity = (a: {
+  cfg: WorkbenchConfig;
+  /** runs/<id>/ of the local run of the same input. */
+  localRunDir: string;
+  /** s3://<bucket>/runs/<id>/: the EMR run's outputs, read through `clients.s3`. */
+  emrOutputUri: string;
+  /** runs/<emr-run-id>/ where the EMR manifest and plan were saved; the report goes there too. */
+  emrRunDir: string;
+  clients: AwsClients;
+  ctx: RunContext;
+}) => Promise<{ ok: boolean }>;
+
+/** The EMR run's outputs (read from S3) against the local run folder, with the config's tolerances. */
+export const parityAgainstLocal: PromoteParity = async ({ cfg, localRunDir, emrOutputUri, emrRunDir, clients, ctx }) => {
+  ctx.out.info(`parity: ${localRunDir} (local) vs ${emrOutputUri} (EMR)`);
+  const { comparison } = await compareOutputs(
+    [openRunSource(localRunDir, { runsDir: cfg.runsDir }), openRunSource(emrOutputUri, { s3Client: () => clients.s3 })],
+    { tolerances: cfg.parity, runsDir: cfg.runsDir, out: ctx.out, reportFile: path.join(emrRunDir, 'parity-vs-local.json') },
+  );
+  return { ok: comparison.passed };
+};
+
+export interface EmrTargetOptions {
+  region: EuRegion;
+  /** No AWS call at all: the account id stays a placeholder. */
+  dryRun: boolean;
+  /** The local run to check against (default: the newest local run of the same input). */
+  localRun?: string;
+  /** The AWS clients for a region, created on first use (never for a dry run) and closed by the scope. */
+  clients(region: EuRegion): AwsClients;
+  parity: PromoteParity;
+  timing?: Partial<ExecutorTiming>;
+  /** Runs before the paid part starts (the command's confirmation prompt). */
+  beforeExecute?(plan: PromotePlan): Promise<void>;
+}
+
+/** The weights for EMR: what the local run would use, as a file in the bucket, an s3:// URI or random:SEED. */
+async function resolvePromoteWeights(cfg: WorkbenchConfig, ctx: RunContext): Promise<PromotePlanWeights> {
+  let spec = cfg.job.weights;
+  if (spec.kind === 'auto') {
+    const tools = await ensureSetup(cfg, ctx.out, ctx.signal, ctx.env);
+    const resolved = await resolveWeights(cfg, tools, ctx.out, ctx.signal, ctx.env);
+    ctx.out.info(`weights: ${resolved.description}`);
+    spec = resolved.weights;
+  }
+  switch (spec.kind) {
+    case 'random':
+      return { spec: `random:${spec.seed}` };
+    case 'imagenet': {
+      // Keras would download its file on every node; the cluster must use the very bytes the local run used.
+      const file = kerasCacheFile(ctx.env);
+      if (!existsSync(file)) {
+        throw new ConfigError(
+          [{ key: 'job.weights', message: `imagenet: Keras' file is not in ${file}, so the cluster could not get the bytes the local run used`, fix: 'use job.weights: auto (converts the shared weights) or the path of a Keras weights file' }],
+          'promote',
+        );
+      }
+      return { spec: file, file: await describeFile(file) };
+    }
+    case 'file':
+      return { spec: spec.path, file: await describeFile(spec.path) };
+    case 'uri':
+      if (!/^s3[an]?:\/\//.test(spec.uri)) {
+        throw new ConfigError(
+          [{ key: 'job.weights', message: `${spec.uri}: EMR nodes read weights from S3 only`, fix: 'download the file and give its path (it is uploaded with the run), or an s3:// URI in the region' }],
+          'promote',
+        );
+      }
+      return { spec: toEmrUri(spec.uri) };
+  }
+}
+type PromotePlanWeights = Parameters<typeof buildPromotePlan>[1]['weights'];
+
+async function resolveInput(cfg: WorkbenchConfig, ctx: RunContext): Promise<PromoteInput> {
+  const input = cfg.job.input;
+  if (input.kind === 's3') return { kind: 's3', uri: toEmrUri(input.uri) };
+  if (!existsSync(input.dir)) {
+    throw new ConfigError([{ key: 'job.input', message: `input folder not found: ${input.dir}`, fix: 'pass --input with an existing folder of images' }], 'promote');
+  }
+  const { images, ignored } = await scanImageFolder(input.dir, ctx.signal);
+  if (images.length === 0) {
+    throw new ConfigError([{ key: 'job.input', message: `no .jpg/.jpeg/.png images under ${input.dir}`, fix: 'point --input at a folder of <Class>/<image> files' }], 'promote');
+  }
+  if (ignored.length > 0) ctx.out.info(`input: ${ignored.length} non-image file(s) under ${input.dir} are not uploaded`);
+  return { kind: 'local', dir: input.dir, files: images };
+}
+
+export function emrTarget(cfg: WorkbenchConfig, ctx: RunContext, o: EmrTargetOptions): ExecutionTarget<PromotePlan> {
+  const profile = emrProfileOf(cfg);
+  return {
+    name: 'emr',
+
+    async plan() {
+      const input = await resolveInput(cfg, ctx);
+      const artifact = await preparePromoteArtifact(cfg.root, cfg.cacheDir);
+      const weights = await resolvePromoteWeights(cfg, ctx);
+      let identity: { account?: string; arn?: string } = {};
+      if (!o.dryRun) {
+        // The default bucket name carries the account id (bucket names are global): then the identity is
+        // required. Otherwise it only tags the cluster with who started it (--cleanup), so it is best effort.
+        // Read-only, free.
+        const me = await o.clients(o.region).sts.send(new GetCallerIdentityCommand({})).catch((err) => {
+          if (!profile.bucket) throw toCloudError(err, 'reading your AWS account id (STS GetCallerIdentity)');
+          return undefined;
+        });
+        identity = { account: me?.Account, arn: me?.Arn };
+      } else if (!profile.bucket) {
+        ctx.out.info('dry run: the bucket name needs your account id, shown as {account-id} (set profiles.<emr>.bucket to fix it)');
+      }
+      const now = new Date();
+      return buildPromotePlan(cfg, {
+        artifact,
+        input,
+        weights,
+        runId: newRunId(now),
+        accountId: identity.account,
+        owner: { clone: cloneIdOf(cfg.root), identity: identity.arn },
+        createdAt: now.toISOString(),
+      });
+    },
+
+    describe(plan) {
+      return [...summarizePlan(plan), JSON.stringify(sealPlan(plan), null, 2)];
+    },
+
+    async execute(plan): Promise<RunOutcome> {
+      await o.beforeExecute?.(plan);
+      const clients = o.clients(plan.region);
+      const outcome = await executePromotePlan(plan, { s3: clients.s3, emr: clients.emr, out: ctx.out, scope: ctx, timing: o.timing });
+
+      // Keep the EMR run's record beside the local runs: its manifest and the plan that produced it.
+      const runDir = path.join(cfg.runsDir, plan.runId);
+      await mkdir(runDir, { recursive: true });
+      await writeFile(path.join(runDir, 'manifest.json'), outcome.manifestText);
+      await writeFile(path.join(runDir, 'promote-plan.json'), `${JSON.stringify(sealPlan(plan), null, 2)}\n`);
+      const shown = path.relative(cfg.root, runDir) || runDir;
+      const summary = [`EMR run ${plan.runId} succeeded on ${outcome.clusterId}: outputs ${plan.outputUri}, manifest saved to ${shown}/`];
+      const result: RunOutcome = { runId: plan.runId, runDir, outputUri: plan.outputUri, manifest: parseManifest(outcome.manifestText, outcome.manifestUri), summary };
+
+      const localRunDir = o.localRun
+        ? path.resolve(existsSync(o.localRun) ? o.localRun : path.join(cfg.runsDir, o.localRun))
+        : await findLocalRunFor(cfg.runsDir, plan.inputUri, plan.runId);
+      if (!localRunDir) {
+        ctx.out.warn(
+          `no local run of the same input (${plan.inputUri.replace(/^s3:\/\/[^/]+\//, '')}) in ${cfg.runsDir}: ` +
+            `run \`npm run local -- --input ${cfg.job.input.raw}\`, then \`npm run parity -- --profile ${cfg.profileName} <local run> ${plan.outputUri}\``,
+        );
+        return result;
+      }
+      const parity = await o.parity({ cfg, localRunDir, emrOutputUri: plan.outputUri, emrRunDir: runDir, clients, ctx });
+      if (!parity.ok) {
+        for (const line of summary) ctx.out.result(line);
+        throw new ParityError(
+          `the EMR run ${plan.runId} does not agree with the local run ${path.basename(localRunDir)}`,
+          `the table above shows each check; ${path.join(shown, 'parity-vs-local.json')} has them as JSON (re-run: npm run parity -- --profile ${cfg.profileName} ${localRunDir} ${plan.outputUri})`,
+        );
+      }
+      return result;
+    },
+  };
+}
+
+/** Which clone of the repository started a cluster (a tag; `--cleanup` ends only this clone's by default). */
+export function cloneIdOf(root: string): string {
+  return createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 12);
+}
