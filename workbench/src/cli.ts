@@ -85,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
           const code = await spec.run({ options, operands }, ctx);
           if (scope.signal.aborted) throw new AbortedError();
           return code ?? 0;
-        })) ?? 0;
+        }, { log: (line) => out.info(line) })) ?? 0;
     });
   }
   try {

@@ -30,27 +30,36 @@ export async function pollUntilDone(emr: EMRClient, o: PollOptions): Promise<Pol
   const heartbeat = o.heartbeatMs ?? 60_000;
   let lastLabel = '';
   let lastPrint = -Infinity;
-  for (;;) {
-    let verdict: RunVerdict;
-    try {
-      const [c, s] = await Promise.all([
-        emr.send(new DescribeClusterCommand({ ClusterId: o.clusterId }), { abortSignal: o.signal }),
-        emr.send(new DescribeStepCommand({ ClusterId: o.clusterId, StepId: o.stepId }), { abortSignal: o.signal }),
-      ]);
-      verdict = interpretStatus(c.Cluster?.Status, s.Step?.Status);
-    } catch (err) {
-      if (o.signal.aborted) throw o.signal.reason ?? err;
-      throw toCloudError(err, `reading the state of cluster ${o.clusterId}`);
+  // A permanent line when the state changes (and once a minute in a log); the live line shows the clock.
+  const task = o.out.task(`EMR ${o.clusterId}`);
+  try {
+    for (;;) {
+      let verdict: RunVerdict;
+      try {
+        const [c, s] = await Promise.all([
+          emr.send(new DescribeClusterCommand({ ClusterId: o.clusterId }), { abortSignal: o.signal }),
+          emr.send(new DescribeStepCommand({ ClusterId: o.clusterId, StepId: o.stepId }), { abortSignal: o.signal }),
+        ]);
+        verdict = interpretStatus(c.Cluster?.Status, s.Step?.Status);
+      } catch (err) {
+        if (o.signal.aborted) throw o.signal.reason ?? err;
+        throw toCloudError(err, `reading the state of cluster ${o.clusterId}`);
+      }
+      const elapsed = o.clock.now() - started;
+      const now = o.clock.now();
+      const line = `EMR ${o.clusterId}: ${verdict.label} · ${formatDuration(elapsed)} · ~${costSoFarEur({ eurPerHour: o.eurPerHour }, elapsed).toFixed(2)} EUR so far`;
+      if (verdict.label !== lastLabel || (!o.out.isTTY && now - lastPrint >= heartbeat) || verdict.kind !== 'waiting') {
+        o.out.info(line);
+        lastLabel = verdict.label;
+        lastPrint = now;
+      } else {
+        task.status(line);
+      }
+      if (verdict.kind !== 'waiting') return verdict;
+      if (elapsed >= o.limitMs) return { kind: 'timed-out', label: verdict.label, elapsedMs: elapsed };
+      await o.clock.sleep(Math.min(o.intervalMs, Math.max(0, o.limitMs - elapsed)), o.signal);
     }
-    const elapsed = o.clock.now() - started;
-    const now = o.clock.now();
-    if (verdict.label !== lastLabel || now - lastPrint >= heartbeat || verdict.kind !== 'waiting') {
-      o.out.info(`EMR ${o.clusterId}: ${verdict.label} · ${formatDuration(elapsed)} · ~${costSoFarEur({ eurPerHour: o.eurPerHour }, elapsed).toFixed(2)} EUR so far`);
-      lastLabel = verdict.label;
-      lastPrint = now;
-    }
-    if (verdict.kind !== 'waiting') return verdict;
-    if (elapsed >= o.limitMs) return { kind: 'timed-out', label: verdict.label, elapsedMs: elapsed };
-    await o.clock.sleep(Math.min(o.intervalMs, Math.max(0, o.limitMs - elapsed)), o.signal);
+  } finally {
+    task.end();
   }
 }

@@ -32,6 +32,8 @@ export interface RunJobOptions {
   killGraceMs?: number;
   /** How many trailing log lines a failure message shows. */
   tailLines?: number;
+  /** Where a warning goes (the command's Output); default: nowhere. */
+  warn?: (line: string) => void;
 }
 
 export interface JobResult {
@@ -147,7 +149,7 @@ export async function runJob(plan: SubmitPlan, opts: RunJobOptions): Promise<Job
     opts.signal.removeEventListener('abort', onAbort);
     if (pgid !== undefined && groupMembers(pgid).length > 0) await stopGroup();
     await closeLog(log);
-    if (logError) process.stderr.write(`warning: could not write the driver log ${logLabel}: ${logError.message}\n`);
+    if (logError) opts.warn?.(`could not write the driver log ${logLabel}: ${logError.message}`);
   }
 }
 

@@ -212,6 +212,7 @@ export function localStackTarget(cfg: WorkbenchConfig, ctx: RunContext, opts: Lo
             signal,
             parentEnv: launch.parentEnv,
             onEvent: createJobProgressView(out, task),
+            warn: (line) => out.warn(line),
           }).finally(() => task.end()),
         );
 
