@@ -8,7 +8,7 @@ SHELL := /bin/bash
 NODE_MARKER := node_modules/.fruits-package-lock.sha256
 WB := npx --no-install tsx workbench/src/cli.ts
 
-.PHONY: help prereqs node-deps setup local stop data test test-unit test-python test-integration typecheck bench parity promote-plan clean
+.PHONY: help prereqs node-deps setup local stop data test test-unit test-python test-integration typecheck bench parity promote-plan notebook notebook-check clean
 
 help:
 	@echo "make local   set up, start the local stack, run the job on the sample data, print the results"
@@ -16,6 +16,7 @@ help:
 	@echo "make stop    stop a stack kept with 'npm run local -- --keep'"
 	@echo "make data    download the real Fruits-360 dataset (online) and extract a subset into sample-data/fruits-360"
 	@echo "make bench   run the benchmarks (figures in bench-results/)"
+	@echo "make notebook  open notebooks/fruits-pipeline.ipynb in Jupyter Lab with the local stack up"
 
 # Node and npm are needed before anything else can check the rest (the workbench checks java, python3.11, go).
 prereqs:
@@ -55,7 +56,9 @@ test-python: setup
 	@py=$$($(WB) setup --print-python); \
 	cd pipeline && PYTHONPATH=src "$$py" -m pytest -q -ra tests
 
+# The report's browser test and the slides need Chromium (Debian's package): installed here, never assumed.
 test-integration: setup
+	@$(WB) setup --browser >/dev/null
 	@npx --no-install vitest run --project integration
 
 test: setup typecheck test-unit test-python test-integration
@@ -68,6 +71,12 @@ parity: setup
 
 promote-plan: setup
 	@$(WB) promote --dry-run
+
+notebook: setup
+	@$(WB) notebook
+
+notebook-check: setup
+	@$(WB) notebook --check
 
 clean:
 	rm -rf runs .workbench bench-results sample-data/fruits-synthetic

@@ -12,14 +12,17 @@ import { AbortedError, CleanupError, WorkbenchError } from './errors.js';
 import { withScope } from './lifecycle.js';
 import { command as bench } from './commands/bench.js';
 import { command as local } from './commands/local.js';
+import { command as notebook } from './commands/notebook.js';
 import { command as parity } from './commands/parity.js';
 import { command as promote } from './commands/promote.js';
+import { command as report } from './commands/report.js';
 import { command as setup } from './commands/setup.js';
+import { command as slides } from './commands/slides.js';
 import { command as stop } from './commands/stop.js';
 import type { CommandSpec } from './commands/types.js';
 import { processOutput, type Output } from './terminal/index.js';
 
-export const COMMANDS: CommandSpec[] = [setup, local, stop, parity, promote, bench];
+export const COMMANDS: CommandSpec[] = [setup, local, stop, parity, promote, bench, report, slides, notebook];
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 

@@ -2,8 +2,10 @@
  * `npm run setup`: installs (or finds cached) everything a run needs outside the repo, generates the sample
  * data and tells which weights a run would use. `--print-python` prints only the venv python's path on
  * stdout (the Makefile runs pytest with it); progress still goes to stderr. `--data` (make data) downloads the
- * real Fruits-360 dataset and extracts a subset into sample-data/fruits-360.
+ * real Fruits-360 dataset and extracts a subset into sample-data/fruits-360. `--browser` also installs Chromium
+ * (Debian's package), which the report's browser test and the slides' PDF need.
  */
+import { ensureChromium } from '../setup/chromium.js';
 import { ensureSetup } from '../setup/index.js';
 import { downloadRealDataset } from '../setup/real-dataset.js';
 import { ensureSampleData } from '../setup/sample-data.js';
@@ -23,11 +25,13 @@ export const command: CommandSpec = {
         if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
         return n;
       })
-      .option('--zip <file>', 'with --data: use this fruits.zip instead of downloading it');
+      .option('--zip <file>', 'with --data: use this fruits.zip instead of downloading it')
+      .option('--browser', "also install Chromium (the report's browser test, the slides' PDF)");
   },
   async run({ options }, ctx) {
     const cfg = ctx.loadConfig();
     const tools = await ensureSetup(cfg, ctx.out, ctx.signal, ctx.env);
+    if (options.browser) await ensureChromium({ out: ctx.out, signal: ctx.signal, env: ctx.env });
     if (options.printPython) {
       ctx.out.result(tools.python);
       return 0;

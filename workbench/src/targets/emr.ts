@@ -35,6 +35,7 @@ import { ensureSetup } from '../setup/index.js';
 import { kerasCacheFile, resolveWeights } from '../setup/weights.js';
 import { describeFile, scanImageFolder } from '../storage/local-folder.js';
 import { toEmrUri } from '../storage/s3-uri.js';
+import { writeRunReport } from './run-report.js';
 import type { ExecutionTarget, RunOutcome } from './target.js';
 
 /** Compares the EMR run with the local run; injectable for tests. */
@@ -173,6 +174,8 @@ export function emrTarget(cfg: WorkbenchConfig, ctx: RunContext, o: EmrTargetOpt
       await mkdir(runDir, { recursive: true });
       await writeFile(path.join(runDir, 'manifest.json'), outcome.manifestText);
       await writeFile(path.join(runDir, 'promote-plan.json'), `${JSON.stringify(sealPlan(plan), null, 2)}\n`);
+      // The cluster's own up time, for the report's elapsed cost (the manifest only knows the job's time).
+      await writeFile(path.join(runDir, 'promote-outcome.json'), `${JSON.stringify({ clusterId: outcome.clusterId, stepId: outcome.stepId, elapsedMs: outcome.elapsedMs }, null, 2)}\n`);
       const shown = path.relative(cfg.root, runDir) || runDir;
       const summary = [`EMR run ${plan.runId} succeeded on ${outcome.clusterId}: outputs ${plan.outputUri}, manifest saved to ${shown}/`];
       const result: RunOutcome = { runId: plan.runId, runDir, outputUri: plan.outputUri, manifest: parseManifest(outcome.manifestText, outcome.manifestUri), summary };
@@ -181,6 +184,8 @@ export function emrTarget(cfg: WorkbenchConfig, ctx: RunContext, o: EmrTargetOpt
         ? path.resolve(existsSync(o.localRun) ? o.localRun : path.join(cfg.runsDir, o.localRun))
         : await findLocalRunFor(cfg.runsDir, plan.inputUri, plan.runId);
       if (!localRunDir) {
+        const report = await writeRunReport(runDir, cfg, ctx, () => clients.s3);
+        if (report) summary.push(`  report     ${path.relative(cfg.root, report) || report}`);
         ctx.out.warn(
           `no local run of the same input (${plan.inputUri.replace(/^s3:\/\/[^/]+\//, '')}) in ${cfg.runsDir}: ` +
             `run \`npm run local -- --input ${cfg.job.input.raw}\`, then \`npm run parity -- --profile ${cfg.profileName} <local run> ${plan.outputUri}\``,
@@ -188,6 +193,8 @@ export function emrTarget(cfg: WorkbenchConfig, ctx: RunContext, o: EmrTargetOpt
         return result;
       }
       const parity = await o.parity({ cfg, localRunDir, emrOutputUri: plan.outputUri, emrRunDir: runDir, clients, ctx });
+      const report = await writeRunReport(runDir, cfg, ctx, () => clients.s3);
+      if (report) summary.push(`  report     ${path.relative(cfg.root, report) || report}`);
       if (!parity.ok) {
         for (const line of summary) ctx.out.result(line);
         throw new ParityError(

@@ -38,6 +38,7 @@ import { createS3Client } from '../storage/s3-client.js';
 import { s3aUri, s3Uri } from '../storage/s3-uri.js';
 import { folderUpload, formatBytes, type UploadRequest } from '../storage/upload-plan.js';
 import { syncUploads } from '../storage/uploader.js';
+import { writeRunReport } from './run-report.js';
 import type { ExecutionTarget, RunOutcome } from './target.js';
 
 /** The input the project generates itself (schema default of job.input). */
@@ -218,6 +219,7 @@ export function localStackTarget(cfg: WorkbenchConfig, ctx: RunContext, opts: Lo
 
         const outputs = { bucket, key: plan.outputKey };
         await timer.time('download', () => downloadOutputs(s3, outputs, folder.dir, signal));
+        const report = await writeRunReport(folder.dir, cfg, ctx);
         const summary = formatRunSummary(job.manifest, {
           profile: cfg.profileName,
           outputUri: s3Uri(outputs),
@@ -227,6 +229,7 @@ export function localStackTarget(cfg: WorkbenchConfig, ctx: RunContext, opts: Lo
           workbenchTimings: timer.steps,
           weightsDescription: plan.weights.description,
         });
+        if (report) summary.push(`  report     ${displayPath(report, opts.cwd)} (open it in a browser; works offline)`);
         // With --keep, startStack has already printed the endpoints and how to stop the stack.
         return { runId: plan.runId, runDir: folder.dir, outputUri: s3Uri(outputs), manifest: job.manifest, summary };
       } catch (err) {

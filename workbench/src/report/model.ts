@@ -1,0 +1,252 @@
+/**
+ * What report.html shows, as plain data: built from a run's RunData (outputs/) and the optional files found
+ * beside it (a parity report, a promote plan). Pure, so the unit tests check every figure without a browser;
+ * html.ts only lays this out and the browser script only draws it.
+ */
+import { EU_REGIONS } from '../config/schema.js';
+import type { RunData } from '../outputs/run-data.js';
+import { costOf, type CostView, type PromotePlanLike } from './cost.js';
+import type { ParityReportLike } from './extras.js';
+
+export interface ScatterPoint {
+  key: string;
+  label: string;
+  pc1: number;
+  pc2: number | null;
+  pc3: number | null;
+}
+
+export interface ClassCount {
+  label: string;
+  images: number;
+  errors: number;
+}
+
+export interface WhereView {
+  /** Profile name (local, cluster, emr, or what the config calls it); null when it cannot be told. */
+  profile: string | null;
+  region: string | null;
+  /** True when the region is one of the EU regions the workbench accepts (GDPR). */
+  inEu: boolean | null;
+  statement: string;
+}
+
+export interface ParityView {
+  outcome: 'pass' | 'fail';
+  failedLayer: string | null;
+  /** The other run of the comparison: run id and location. */
+  against: string;
+  summary: Record<string, number>;
+  checks: { name: string; status: string; measured: string; tolerance: string; detail: string }[];
+  file: string;
+}
+
+export interface ReportModel {
+  runId: string;
+  location: string;
+  generatedAt: string;
+  startedAt: string;
+  finishedAt: string;
+  inputUri: string;
+  outputUri: string;
+  provenance: {
+    artifactSha256: string | null;
+    codeSha256: string | null;
+    weightsSpec: string;
+    weightsSource: string;
+    weightsSha256: string;
+    /** False: random weights, features only exercise the pipeline. */
+    weightsMeaningful: boolean;
+    broadcastBytes: number | null;
+    versions: [string, string][];
+    sparkMaster: string | null;
+    settings: [string, string][];
+  };
+  where: WhereView;
+  counts: { inputs: number; features: number; errors: number; featurized: number | null; consistent: boolean };
+  errors: { key: string; label: string; reason: string }[];
+  variance: {
+    k: number;
+    kMode: string;
+    threshold: number | null;
+    kept: number;
+    /** Components fitted (all of them: 1280 for MobileNetV2 features, or fewer when there are fewer images). */
+    fitted: number;
+    /** The first `shown` ratios and cumulative values (the bar chart shows these). */
+    ratios: number[];
+    cumulative: number[];
+  };
+  scatter: ScatterPoint[];
+  classes: ClassCount[];
+  /** Job stages in the manifest's order, without the total. */
+  timings: { stage: string; seconds: number }[];
+  totalSeconds: number | null;
+  cost: CostView | null;
+  parity: ParityView | null;
+  warnings: string[];
+}
+
+export interface ReportInputs {
+  run: RunData;
+  /** Profiles from the config (name -> kind and region), to tell where a run ran from its Spark master. */
+  profiles?: Record<string, { kind: string; region: string }>;
+  plan?: PromotePlanLike;
+  parity?: { file: string; report: ParityReportLike };
+  now?: Date;
+}
+
+/** The config's profiles as the report needs them (name -> kind and region). */
+export function reportProfiles(profiles: Record<string, { kind: string; region: string }>): NonNullable<ReportInputs['profiles']> {
+  return Object.fromEntries(Object.entries(profiles).map(([name, p]) => [name, { kind: p.kind, region: p.region }]));
+}
+
+const isEu = (region: string) => (EU_REGIONS as readonly string[]).includes(region);
+
+/** Which profile ran it: the promote plan says so; else the Spark master's kind is matched to a profile. */
+export function whereRan(run: RunData, profiles: ReportInputs['profiles'], plan?: PromotePlanLike): WhereView {
+  let profile: string | null = null;
+  let region: string | null = null;
+  if (plan) {
+    profile = plan.profileName ?? 'emr';
+    region = plan.region ?? null;
+  } else {
+    const master = String(run.manifest.spark?.master ?? '');
+    const kind = master.startsWith('local') ? 'local' : master.startsWith('spark://') ? 'cluster' : master.startsWith('yarn') ? 'emr' : null;
+    const match = kind && profiles ? Object.entries(profiles).find(([, p]) => p.kind === kind) : undefined;
+    if (match) [profile, region] = [match[0], match[1].region];
+    else profile = kind;
+  }
+  const inEu = region === null ? null : isEu(region);
+  const statement =
+    inEu === true
+      ? `Data and compute stayed in ${region}, an EU region (GDPR): the workbench refuses any region outside the EU before it creates a client.`
+      : inEu === false
+        ? `WARNING: region ${region} is not an EU region; the GDPR constraint of the brief is not met.`
+        : 'The region of this run is not recorded; the workbench only accepts EU regions (GDPR) for its profiles.';
+  return { profile, region, inEu, statement };
+}
+
+/** Bars shown: every kept component plus some beyond k, so the elbow is visible; never all 1280. */
+export function shownComponents(k: number, fitted: number): number {
+  return Math.min(fitted, Math.max(20, k + Math.max(10, Math.ceil(k / 4))));
+}
+
+function cumulativeOf(ratios: number[]): number[] {
+  let sum = 0;
+  return ratios.map((r) => (sum += r));
+}
+
+function parityView(file: string, r: ParityReportLike, runId: string): ParityView {
+  const other = r.a?.run_id === runId ? r.b : r.a;
+  const text = (v: unknown) => (v === null || v === undefined ? '-' : String(v));
+  return {
+    outcome: r.outcome,
+    failedLayer: r.failed_layer ? `${r.failed_layer.layer} (${r.failed_layer.name})` : null,
+    against: other ? `${other.run_id} (${other.location})` : 'another run',
+    summary: r.summary ?? {},
+    checks: (r.checks ?? []).map((c) => ({ name: c.name, status: c.status, measured: text(c.measured), tolerance: text(c.tolerance), detail: text(c.detail) })),
+    file,
+  };
+}
+
+export function buildReportModel(inputs: ReportInputs): ReportModel {
+  const { run } = inputs;
+  const m = run.manifest;
+  const ev = run.explainedVariance;
+  const k = m.pca.k;
+
+  const scatter: ScatterPoint[] = [...run.pca.entries()]
+    .map(([key, row]) => ({ key, label: row.label, pc1: row.pca[0]!, pc2: row.pca[1] ?? null, pc3: row.pca[2] ?? null }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+
+  const perClass = new Map<string, ClassCount>();
+  const bump = (label: string, field: 'images' | 'errors') => {
+    const c = perClass.get(label) ?? { label, images: 0, errors: 0 };
+    c[field]++;
+    perClass.set(label, c);
+  };
+  for (const row of run.features.values()) bump(row.label, 'images');
+  for (const row of run.errors.values()) bump(row.label, 'errors');
+  const classes = [...perClass.values()].sort((a, b) => a.label.localeCompare(b.label));
+
+  const errors = [...run.errors.entries()]
+    .map(([key, row]) => ({ key, label: row.label, reason: row.reason }))
+    .sort((a, b) => (a.key < b.key ? -1 : 1));
+
+  const fitted = ev.ratios.length;
+  const shown = shownComponents(k, fitted);
+  const cumulative = ev.cumulative && ev.cumulative.length === fitted ? ev.cumulative : cumulativeOf(ev.ratios);
+  const timingsRaw = (m.timings_s ?? {}) as Record<string, number>;
+  const timings = Object.entries(timingsRaw)
+    .filter(([stage, s]) => stage !== 'total' && typeof s === 'number')
+    .map(([stage, seconds]) => ({ stage, seconds }));
+
+  const warnings: string[] = [];
+  const raw = m as Record<string, unknown>;
+  if (Array.isArray(raw.warnings)) for (const w of raw.warnings) warnings.push(String(w));
+  const weights = m.weights as Record<string, unknown>;
+  const meaningful = m.weights.meaningful !== false;
+  if (!meaningful && warnings.length === 0) {
+    warnings.push(`weights ${m.weights.spec} are not meaningful: the features and the PCA only exercise the pipeline`);
+  }
+  const counts = m.counts;
+  const consistent = counts.inputs === counts.features + counts.errors && run.rows.features === counts.features;
+  if (!consistent) {
+    warnings.push(
+      `counts disagree: manifest says ${counts.inputs} inputs = ${counts.features} features + ${counts.errors} errors, ` +
+        `the outputs hold ${run.rows.features} feature rows and ${run.rows.errors} error rows`,
+    );
+  }
+
+  const versions = Object.entries(m.versions)
+    .filter(([, v]) => v !== null && v !== undefined)
+    .map(([name, v]) => [name, String(v)] as [string, string]);
+  const settings = Object.entries(m.settings).map(([name, v]) => [name, v === null ? 'null' : String(v)] as [string, string]);
+
+  return {
+    runId: m.run_id,
+    location: run.location,
+    generatedAt: (inputs.now ?? new Date()).toISOString(),
+    startedAt: m.started_at,
+    finishedAt: m.finished_at,
+    inputUri: m.input_uri,
+    outputUri: m.output_uri,
+    provenance: {
+      artifactSha256: m.artifact.sha256,
+      codeSha256: m.artifact.code_sha256 ?? null,
+      weightsSpec: m.weights.spec,
+      weightsSource: m.weights.source,
+      weightsSha256: m.weights.sha256,
+      weightsMeaningful: meaningful,
+      broadcastBytes: typeof weights.broadcast_bytes === 'number' ? weights.broadcast_bytes : null,
+      versions,
+      sparkMaster: typeof m.spark?.master === 'string' ? m.spark.master : null,
+      settings,
+    },
+    where: whereRan(run, inputs.profiles, inputs.plan),
+    counts: {
+      inputs: counts.inputs,
+      features: counts.features,
+      errors: counts.errors,
+      featurized: typeof counts.featurized === 'number' ? counts.featurized : null,
+      consistent,
+    },
+    errors,
+    variance: {
+      k,
+      kMode: m.pca.k_mode,
+      threshold: m.pca.variance_threshold ?? null,
+      kept: ev.kept ?? cumulative[k - 1] ?? 0,
+      fitted,
+      ratios: ev.ratios.slice(0, shown),
+      cumulative: cumulative.slice(0, shown),
+    },
+    scatter,
+    classes,
+    timings,
+    totalSeconds: typeof timingsRaw.total === 'number' ? timingsRaw.total : null,
+    cost: inputs.plan ? costOf(inputs.plan, m) : null,
+    parity: inputs.parity ? parityView(inputs.parity.file, inputs.parity.report, m.run_id) : null,
+    warnings,
+  };
+}
