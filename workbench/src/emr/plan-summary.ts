@@ -14,6 +14,10 @@ export function summarizePlan(plan: PromotePlan): string[] {
     `  region    ${plan.region} (EU); bucket s3://${plan.bucket}/ (private, SSE-S3 encrypted)`,
     `  release   ${r.label}: Spark ${r.emrSpark}, Python ${r.python}, Java ${r.java}`,
     `  cluster   ${groups.map((g) => `${g.InstanceCount} x ${g.InstanceType} ${g.InstanceRole?.toLowerCase()} (${g.Market === 'SPOT' ? 'spot' : 'on-demand'})`).join(' + ')}`,
+    `  sizing    per ${plan.sizing.instance.instanceType} core node (YARN ${plan.sizing.instance.nodeManagerMemoryMb} MB, ${plan.sizing.instance.nodeManagerVcores} vcores): ` +
+      `${plan.sizing.executorsPerNode} executor(s) x ${plan.sizing.executorCores} cores, heap ${plan.sizing.executorHeapMb} MB + overhead ${plan.sizing.sparkConf['spark.executor.memoryOverhead']} ` +
+      `(JVM ${plan.sizing.jvmOverheadMb} MB + ${plan.sizing.workersPerExecutor} Python worker(s) x ${plan.sizing.perWorkerMb} MB = ${plan.sizing.workerPeakRssMb} MB peak x ${plan.sizing.margin}); ` +
+      `container ${plan.sizing.executorContainerMb} MB; ${plan.sizing.executorInstances} executors in all`,
     `  input     ${plan.inputUri}${inputs.length ? ` (${inputs.length} images, ${mb(inputs.reduce((s, u) => s + u.bytes, 0))} to upload if changed)` : ' (used in place)'}`,
     `  artifact  sha256 ${plan.artifactSha256}`,
     `  weights   ${plan.weightsSpec}`,

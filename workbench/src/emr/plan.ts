@@ -16,6 +16,7 @@ import type { LocalFile } from '../storage/upload-plan.js';
 import { assertEuRegion } from './region-guard.js';
 import { releaseFor, type EmrRelease } from './releases.js';
 import { assertWithinBudget, estimateCost, type CostEstimate, type PricedGroup } from './prices.js';
+import { deriveSparkSizing, type SparkSizing } from './sizing.js';
 import { ARTIFACT_TAG, CLONE_TAG, IDENTITY_TAG, OWNER_TAG, RUN_ID_TAG } from './tags.js';
 
 export const PLAN_FORMAT = 'fruits-workbench/promote-plan@1';
@@ -44,6 +45,8 @@ export interface PromotePlanInputs {
   owner?: { clone: string; identity?: string };
   /** ISO time the plan was made; recorded, never used to decide anything. */
   createdAt: string;
+  /** Measured peak RSS of one featurizing Python worker (MiB); default: sizing.ts FEATURIZE_WORKER_PEAK_RSS_MB. */
+  workerPeakRssMb?: number;
 }
 
 export interface PlannedUpload {
@@ -73,6 +76,8 @@ export interface PromotePlan {
    * folder no longer has are removed, or the job would read images the user deleted.
    */
   mirror: string[];
+  /** Executors, cores and memory per core node, derived from the instance type (emr/sizing.ts). */
+  sizing: SparkSizing;
   /** The exact request sent to EMR RunJobFlow. */
   runJobFlow: RunJobFlowCommandInput;
   plannedMinutes: number;
@@ -122,6 +127,8 @@ export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs
   const region = assertEuRegion(profile.region);
   const release = releaseFor(profile.releaseLabel);
   const groups = instanceGroups(profile);
+  // Explicit executor memory, Python workers included: refuses an instance type it has no figures for.
+  const sizing = deriveSparkSizing({ instanceType: profile.core.instanceType, coreNodes: profile.core.count, workerPeakRssMb: inputs.workerPeakRssMb });
   const estimate = estimateCost({ region, groups, minutes: profile.plannedMinutes, idleTimeoutMinutes: profile.idleTimeoutMinutes });
   assertWithinBudget(estimate, profile.budgetEur);
   if (inputs.weights.spec === 'auto') throw new Error("buildPromotePlan: resolve the 'auto' weights spec first");
@@ -209,8 +216,8 @@ export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs
     Configurations: [
       { Classification: 'spark-env', Configurations: [{ Classification: 'export', Properties: { PYSPARK_PYTHON: python, PYSPARK_DRIVER_PYTHON: python } }] },
       { Classification: 'yarn-env', Configurations: [{ Classification: 'export', Properties: { PYSPARK_PYTHON: python } }] },
-      // One executor per node with all its cores and memory: the model runs once per executor, not per core.
-      { Classification: 'spark', Properties: { maximizeResourceAllocation: 'true' } },
+      // No maximizeResourceAllocation: the model lives in every Python worker (one per running task), outside the
+      // JVM heap, so executor memory is sized explicitly below (step --conf), Python workers included.
     ],
     Steps: [
       {
@@ -219,7 +226,18 @@ export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs
         HadoopJarStep: {
           Jar: 'command-runner.jar',
           // Client mode: the driver runs on the master and its log is the step's stderr, which step-logs.ts reads.
-          Args: ['spark-submit', '--master', 'yarn', '--deploy-mode', 'client', '--py-files', artifactUri.zip, artifactUri.entrypoint, ...args],
+          Args: [
+            'spark-submit',
+            '--master',
+            'yarn',
+            '--deploy-mode',
+            'client',
+            ...Object.entries(sizing.sparkConf).flatMap(([k, v]) => ['--conf', `${k}=${v}`]),
+            '--py-files',
+            artifactUri.zip,
+            artifactUri.entrypoint,
+            ...args,
+          ],
         },
       },
     ],
@@ -250,6 +268,7 @@ export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs
     weightsSpec,
     uploads,
     mirror,
+    sizing,
     runJobFlow,
     plannedMinutes: profile.plannedMinutes,
     idleTimeoutMinutes: profile.idleTimeoutMinutes,

@@ -3,6 +3,7 @@ import { jobArguments, URI_ARGUMENTS } from '../../src/job/args.js';
 import { ACCOUNT_PLACEHOLDER, buildPromotePlan, stepJobArguments, type PromotePlan } from '../../src/emr/plan.js';
 import { ConfigError, PlanRefusedError } from '../../src/errors.js';
 import { emrConfig, fakeFile, planInputs } from '../helpers/emr-fixtures.js';
+import { summarizePlan } from '../../src/emr/plan-summary.js';
 
 /** The fields a reviewer checks in a plan, in one readable object. */
 function keyFields(p: PromotePlan) {
@@ -142,9 +143,27 @@ describe('the EMR step runs the same job as the local run', () => {
     expect(step.ActionOnFailure).toBe('TERMINATE_CLUSTER');
     const args = step.HadoopJarStep!.Args!;
     const sha = 'f'.repeat(64);
-    expect(args.slice(0, 8)).toEqual([
-      'spark-submit', '--master', 'yarn', '--deploy-mode', 'client',
+    expect(args.slice(0, 5)).toEqual(['spark-submit', '--master', 'yarn', '--deploy-mode', 'client']);
+    const pyFiles = args.indexOf('--py-files');
+    expect(args.slice(pyFiles, pyFiles + 3)).toEqual([
       '--py-files', `s3://fruits-test-bucket/artifacts/${sha}/fruits_pipeline.zip`, `s3://fruits-test-bucket/artifacts/${sha}/entrypoint.py`,
     ]);
+  });
+
+  it('sizes executors explicitly for the core instance type, Python workers included, and never maximizes resources', () => {
+    const plan = buildPromotePlan(emrConfig(), planInputs());
+    const args = plan.runJobFlow.Steps![0]!.HadoopJarStep!.Args!;
+    const conf = Object.fromEntries(args.flatMap((a, i) => (args[i - 1] === '--conf' ? [a.split('=') as [string, string]] : [])));
+    expect(conf).toEqual(plan.sizing.sparkConf);
+    expect(conf['spark.executor.memory']).toMatch(/^\d+m$/);
+    expect(conf['spark.executor.memoryOverhead']).toMatch(/^\d+m$/);
+    // The overhead holds the JVM's own plus every Python worker of the executor at its measured peak x margin.
+    expect(parseInt(conf['spark.executor.memoryOverhead']!, 10)).toBe(plan.sizing.jvmOverheadMb + plan.sizing.workersPerExecutor * plan.sizing.perWorkerMb);
+    expect(JSON.stringify(plan.runJobFlow)).not.toContain('maximizeResourceAllocation');
+    expect(summarizePlan(plan).join('\n')).toMatch(/sizing {4}per m5\.xlarge core node \(YARN 12288 MB, 4 vcores\)/);
+  });
+
+  it('refuses a core instance type it has no sizing for, listing the supported ones', () => {
+    expect(() => buildPromotePlan(emrConfig({ profile: { core: { instanceType: 't3.micro', count: 2 } } }), planInputs())).toThrow(/no YARN sizing known for core instance type "t3\.micro"/);
   });
 });
