@@ -39,6 +39,8 @@ export const ManifestSchema = JobManifestSchema.extend({
     pca_standardize: z.boolean(),
   }),
   versions: z.record(z.string(), z.string().nullable()),
+  /** What ran the model on the executors (absent in manifests from before engines: Keras, f32). */
+  engine: z.looseObject({ name: z.string(), precision: z.string(), parity_safe: z.boolean() }).optional(),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 

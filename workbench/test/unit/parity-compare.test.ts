@@ -159,6 +159,24 @@ describe('parity on synthetic runs', () => {
     expect(failing(c)).toEqual(['provenance.artifact']);
   });
 
+  it('passes a Keras run against an OpenVINO run whose features agree, and reports that the engines differ', async () => {
+    const keras = clone(base, (r) => (r.manifest.engine = { name: 'keras', precision: 'f32', parity_safe: true }));
+    const openvino = perturbFeatures(rerun(base), 1e-7);
+    openvino.manifest = { ...openvino.manifest, engine: { name: 'openvino', precision: 'f32', parity_safe: true } };
+    const c = await compare(keras, openvino);
+    expect(failing(c)).toEqual([]);
+    expect(c.passed).toBe(true);
+    expect(byName(c, 'provenance.engine')).toMatchObject({ status: 'warn', measured: 'differs' });
+    expect(byName(c, 'provenance.engine').detail).toMatch(/A keras f32 vs B openvino f32/);
+  });
+
+  it('calls out an opt-in precision that is not parity-safe', async () => {
+    const bf16 = rerun(base);
+    bf16.manifest = { ...bf16.manifest, engine: { name: 'openvino', precision: 'bf16', parity_safe: false } };
+    const c = await compare(base, bf16, { allLayers: true });
+    expect(byName(c, 'provenance.engine').detail).toMatch(/openvino bf16 \(NOT parity-safe\)/);
+  });
+
   it('warns, without failing, when library versions differ', async () => {
     const other = rerun(base);
     other.manifest.versions.tensorflow = '2.20.0';

@@ -63,6 +63,28 @@ function weights(a: Manifest, b: Manifest): CheckResult {
     : { name, layer, status: 'fail', measured: 'differs', tolerance: 'equal', detail: `different model weights: ${both}` };
 }
 
+/**
+ * The inference engine may differ between runs on purpose (Keras locally, OpenVINO on the cluster): that is not a
+ * provenance failure, the feature and PCA layers decide whether it mattered. It is reported, and a reduced
+ * precision that is not parity-safe is called out.
+ */
+function engine(a: Manifest, b: Manifest): CheckResult {
+  const name = 'provenance.engine';
+  const of = (m: Manifest) => m.engine ?? { name: 'keras', precision: 'f32', parity_safe: true };
+  const [ea, eb] = [of(a), of(b)];
+  const label = (e: typeof ea) => `${e.name} ${e.precision}${e.parity_safe ? '' : ' (NOT parity-safe)'}`;
+  const unsafe = [ea, eb].filter((e) => !e.parity_safe);
+  if (ea.name === eb.name && ea.precision === eb.precision) {
+    return unsafe.length === 0
+      ? { name, layer, status: 'pass', measured: 'equal', tolerance: 'equal (warn)', detail: label(ea) }
+      : { name, layer, status: 'warn', measured: 'equal', tolerance: 'parity-safe', detail: `${label(ea)} on both sides: features may drift from f32 beyond the tolerances` };
+  }
+  return {
+    name, layer, status: 'warn', measured: 'differs', tolerance: 'equal (warn)',
+    detail: `the engines differ: A ${label(ea)} vs B ${label(eb)}; the feature and PCA layers say whether it matters`,
+  };
+}
+
 type Settings = Record<string, unknown>;
 
 /** Compares the listed settings; returns "name: A vs B" for each difference. */
@@ -110,6 +132,7 @@ export function provenanceChecks(a: RunData, b: RunData): CheckResult[] {
     artifact(ma, mb),
     inputSet(a, b),
     weights(ma, mb),
+    engine(ma, mb),
     // What the images become: these change every feature. Batch size and partitions only change how work is split.
     settingsCheck('provenance.job-settings', ma.settings, mb.settings, ['image_size', 'interpolation'], ['arrow_batch_size', 'partitions']),
     settingsCheck('provenance.pca-settings', pcaSettings(ma), pcaSettings(mb), ['pca_k', 'pca_variance', 'pca_standardize']),
