@@ -7,6 +7,7 @@
  * (Amazon EMR Management Guide, "View log files": node/<instance id>/bootstrap-actions/).
  */
 import type { Cluster } from '@aws-sdk/client-emr';
+import { asPrefix, tryParseS3Uri } from '../storage/s3-uri.js';
 
 export const BOOTSTRAP_FAILURE = 'BOOTSTRAP_FAILURE';
 
@@ -32,10 +33,9 @@ export interface BootstrapFailure {
 
 /** s3://, s3n:// (what DescribeCluster often returns for LogUri) or s3a:// -> bucket + key prefix ending in '/'. */
 export function parseLogUri(logUri: string): { bucket: string; prefix: string } {
-  const m = /^s3[an]?:\/\/([^/]+)\/?(.*)$/.exec(logUri.trim());
-  if (!m) throw new Error(`not an S3 log URI: ${JSON.stringify(logUri)}`);
-  const prefix = m[2]!.replace(/^\/+/, '');
-  return { bucket: m[1]!, prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/` };
+  const loc = tryParseS3Uri(logUri.trim());
+  if (!loc) throw new Error(`not an S3 log URI: ${JSON.stringify(logUri)}`);
+  return { bucket: loc.bucket, prefix: asPrefix(loc.key) };
 }
 
 const location = (bucket: string, key: string): S3Location => ({ bucket, key, uri: `s3://${bucket}/${key}` });

@@ -16,6 +16,7 @@ import { formatDuration, systemClock, type Clock } from './clock.js';
 import type { PromotePlan } from './plan.js';
 import { pollUntilDone, type PollResult } from './poller.js';
 import { parseS3Uri } from '../storage/s3-uri.js';
+import { detectBootstrapFailure } from './bootstrap-failure.js';
 import { fetchStepStderrTail, stepStderrUri } from './step-logs.js';
 import { clusterTerminator } from './terminate.js';
 import { syncUploads } from '../storage/uploader.js';
@@ -158,6 +159,21 @@ export async function executePromotePlan(plan: PromotePlan, deps: ExecutorDeps):
     );
   }
   if (result.kind === 'failed') {
+    // A bootstrap action failed: no step ever ran, so there is no step log to wait for; the node's
+    // bootstrap-actions stderr explains it.
+    const bootstrap = result.cluster ? detectBootstrapFailure(result.cluster, plan.runJobFlow.BootstrapActions?.length ?? 1) : undefined;
+    if (bootstrap) {
+      const where = bootstrap.stderr[0];
+      const tail = where
+        ? await fetchStepStderrTail(s3, { uri: where.uri, attempts: timing.logAttempts, intervalMs: timing.logIntervalMs, tailLines: 40, clock, out, signal })
+        : undefined;
+      if (tail && where) out.info([`--- last ${tail.length} lines of ${where.uri} ---`, ...tail, '---'].join('\n'));
+      const logs = where?.uri ?? bootstrap.nodeLogsPrefix?.uri ?? `${plan.logUri}${clusterId}/node/`;
+      throw new JobError(
+        `a bootstrap action failed${bootstrap.instanceIds.length ? ` on ${bootstrap.instanceIds.join(', ')}` : ''}, so the job never started: ${bootstrap.message}`,
+        tail ? 'see the bootstrap stderr above (pipeline/emr/bootstrap.sh installs the shipped wheels)' : `the bootstrap stderr was not in S3 yet: look at ${logs} later`,
+      );
+    }
     const uri = result.logFile?.startsWith('s3://') ? result.logFile : stepStderrUri(plan.logUri, clusterId, stepId);
     const tail = await fetchStepStderrTail(s3, {
       uri,

@@ -3,7 +3,7 @@
  * when the state changes (and once a minute otherwise): states, elapsed time, cost so far. Returns the verdict;
  * the caller terminates the cluster whatever it is. Aborts promptly on the scope's signal (Ctrl-C).
  */
-import { DescribeClusterCommand, DescribeStepCommand, type EMRClient } from '@aws-sdk/client-emr';
+import { DescribeClusterCommand, DescribeStepCommand, type Cluster, type EMRClient } from '@aws-sdk/client-emr';
 import type { Output } from '../terminal/index.js';
 import { toCloudError } from './aws-errors.js';
 import { formatDuration, type Clock } from './clock.js';
@@ -23,7 +23,11 @@ export interface PollOptions {
   heartbeatMs?: number;
 }
 
-export type PollResult = RunVerdict | { kind: 'timed-out'; label: string; elapsedMs: number };
+export type PollResult =
+  | Exclude<RunVerdict, { kind: 'failed' }>
+  /** The last DescribeCluster answer travels with a failure: it tells a bootstrap failure from a step failure. */
+  | (Extract<RunVerdict, { kind: 'failed' }> & { cluster?: Cluster })
+  | { kind: 'timed-out'; label: string; elapsedMs: number };
 
 export async function pollUntilDone(emr: EMRClient, o: PollOptions): Promise<PollResult> {
   const started = o.clock.now();
@@ -35,12 +39,14 @@ export async function pollUntilDone(emr: EMRClient, o: PollOptions): Promise<Pol
   try {
     for (;;) {
       let verdict: RunVerdict;
+      let cluster: Cluster | undefined;
       try {
         const [c, s] = await Promise.all([
           emr.send(new DescribeClusterCommand({ ClusterId: o.clusterId }), { abortSignal: o.signal }),
           emr.send(new DescribeStepCommand({ ClusterId: o.clusterId, StepId: o.stepId }), { abortSignal: o.signal }),
         ]);
         verdict = interpretStatus(c.Cluster?.Status, s.Step?.Status);
+        cluster = c.Cluster;
       } catch (err) {
         if (o.signal.aborted) throw o.signal.reason ?? err;
         throw toCloudError(err, `reading the state of cluster ${o.clusterId}`);
@@ -55,6 +61,7 @@ export async function pollUntilDone(emr: EMRClient, o: PollOptions): Promise<Pol
       } else {
         task.status(line);
       }
+      if (verdict.kind === 'failed') return { ...verdict, cluster };
       if (verdict.kind !== 'waiting') return verdict;
       if (elapsed >= o.limitMs) return { kind: 'timed-out', label: verdict.label, elapsedMs: elapsed };
       await o.clock.sleep(Math.min(o.intervalMs, Math.max(0, o.limitMs - elapsed)), o.signal);

@@ -267,6 +267,50 @@ describe.skipIf(!moto.python)(`promote against moto (${moto.reason ?? moto.pytho
     expect(c.exitCode).toBe(new JobError('x').exitCode);
   });
 
+  it('bootstrap failure: detected from the state-change reason, the node\'s bootstrap stderr shown, no wait for a step log', async () => {
+    const plan = await makePlan();
+    const instance = 'i-0123456789abcdef0';
+    const stderr = ['Processing ./wheels/tensorflow_cpu-2.21.0-cp311-cp311-manylinux_2_17_x86_64.whl', 'ERROR: THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE.'].join('\n');
+    let stepPolls = 0;
+    // Shaped like AWS: the cluster ends TERMINATED_WITH_ERRORS with BOOTSTRAP_FAILURE; the step never starts.
+    answerWith(clients.emr, {
+      DescribeClusterCommand: (input) => ({
+        Cluster: {
+          Id: input.ClusterId,
+          LogUri: `s3n://${BUCKET}/logs/`,
+          Status: {
+            State: 'TERMINATED_WITH_ERRORS',
+            StateChangeReason: { Code: 'BOOTSTRAP_FAILURE', Message: `On the master instance (${instance}), bootstrap action 1 returned a non-zero return code` },
+          },
+        },
+      }),
+      DescribeStepCommand: (input) => {
+        stepPolls++;
+        return { Step: { Id: input.StepId, Status: { State: 'CANCELLED', StateChangeReason: {} } } };
+      },
+    });
+    const d = deps();
+    const run = executePromotePlan(plan, d).catch((e: unknown) => e);
+    // EMR copies the node's bootstrap stderr to the log URI (here: the test does, as soon as the run is under way).
+    const id = await (async () => {
+      for (;;) {
+        const found = d.out.lines.map((l) => /^cluster (j-\w+) started/.exec(l)?.[1]).find(Boolean);
+        if (found) return found;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    await clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `logs/${id}/node/${instance}/bootstrap-actions/1/stderr.gz`, Body: gzipSync(stderr) }));
+    const err = await run;
+    expect(err).toBeInstanceOf(JobError);
+    expect((err as Error).message).toMatch(new RegExp(`a bootstrap action failed on ${instance}, so the job never started`));
+    const log = d.out.lines.join('\n');
+    expect(log).toContain(`--- last 2 lines of s3://${BUCKET}/logs/${id}/node/${instance}/bootstrap-actions/1/stderr.gz ---`);
+    expect(log).toContain('THESE PACKAGES DO NOT MATCH THE HASHES');
+    // Never went looking for a step log that cannot exist.
+    expect(log).not.toContain('/steps/');
+    expect(stepPolls).toBeLessThanOrEqual(1);
+  });
+
   it('wait time-out: moto keeps the step RUNNING; after plannedMinutes the run gives up and the cluster ends TERMINATED', async () => {
     const plan = await makePlan();
     const d = deps();
