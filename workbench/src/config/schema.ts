@@ -60,7 +60,7 @@ export const StorageSchema = z
 
 export const StackSchema = z
   .object({
-    backend: z.enum(['auto', 'native', 'docker']).default('auto'),
+    backend: z.enum(['auto', 'native', 'docker']).default('native'),
     /** Where stack state (MinIO data, pids, logs, generated credentials) lives. Relative to the repo root. */
     stateDir: z.string().default('.workbench'),
     /** 0 = pick a free port on 127.0.0.1. */

@@ -1,10 +1,10 @@
 /**
  * Which stack backend a command uses: `--backend` / WORKBENCH_BACKEND / stack.backend = auto | native | docker.
- * auto = Docker when an engine answers (and Compose v2 is there), native otherwise. The decision is pure given
+ * auto = Docker when an engine answers, native otherwise (no compose CLI is needed: the workbench realises
+ * docker-compose.yml through the Engine API). The decision is pure given
  * the probe's answer; the probe is the only effect, bounded in time, and is not called for `native`.
  */
 import { ServiceError } from '../errors.js';
-import { probeCompose } from './docker/compose.js';
 import { connectDocker, pingDocker } from './docker/engine.js';
 
 export type RequestedBackend = 'auto' | 'native' | 'docker';
@@ -31,7 +31,7 @@ export async function selectBackend(requested: RequestedBackend, probe: () => Pr
       if (!p.ok) {
         throw new ServiceError(
           `--backend docker was requested but Docker cannot be used: ${p.reason ?? 'no Docker engine answered'}`,
-          'start Docker (Docker Desktop, `colima start`, or `sudo systemctl start docker`) and check `docker compose version`, or use --backend native',
+          'start Docker (Docker Desktop, `colima start`, or `sudo systemctl start docker`), or use --backend native',
         );
       }
       return { backend: 'docker', reason: 'docker backend (requested)' };
@@ -53,16 +53,13 @@ export const DOCKER_PROBE_TIMEOUT_MS = 2000;
 
 /**
  * The real probe: pings the engine the docker CLI would use (DOCKER_HOST, else the current docker context, else
- * the default socket) with a short timeout, then checks the Compose v2 plugin. Never throws.
+ * the default socket) with a short timeout. Never throws.
  */
 export function dockerProbe(env: Record<string, string | undefined>, timeoutMs = DOCKER_PROBE_TIMEOUT_MS): () => Promise<ProbeResult> {
   return async () => {
     try {
       const docker = await connectDocker(env, { timeoutMs });
-      const ping = await pingDocker(docker, timeoutMs);
-      if (!ping.ok) return ping;
-      const compose = await probeCompose(env);
-      return compose.ok ? { ok: true } : { ok: false, reason: `a Docker engine answered but ${compose.reason}` };
+      return await pingDocker(docker, timeoutMs);
     } catch (err) {
       return { ok: false, reason: err instanceof Error ? err.message : String(err) };
     }

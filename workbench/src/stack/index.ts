@@ -123,7 +123,7 @@ export async function startStack(
   out.info(`stack: ${choice.reason}`);
   if (choice.backend === 'docker') {
     const { credentials } = loadOrCreateCredentials(stateDir);
-    return startDockerStack({ cfg, shape, stateDir, credentials, scope, keep: opts.keep, out, env });
+    return startDockerStack({ cfg, shape, stateDir, credentials, scope, keep: opts.keep, out, env, tools });
   }
   // Two commands starting at once would race for the same MinIO data: the second waits, then finds the first.
   return withFileLock(

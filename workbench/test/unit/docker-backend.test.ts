@@ -1,23 +1,29 @@
-/** The Docker backend's pure parts (names, env file, compose and driver argv, engine helpers, decisions) and its label-based clean-up against a fake engine. */
+/** The Docker backend's pure parts (names, pins, image tag, wheelhouse, env file, driver container, engine helpers, decisions) and its label-based clean-up against a fake engine. */
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { composeArgv, composeProcessEnv, composeVersionOk, createBucketArgv, parseComposeVersion, upArgv, type ComposeProject } from '../../src/stack/docker/compose.js';
+import { loadCompose } from '../../src/stack/docker/compose-file.js';
+import type { ComposeProject } from '../../src/stack/docker/compose-engine.js';
 import { buildSubmitPlan } from '../../src/job/submit-plan.js';
 import { JobSchema, ClusterProfileSchema } from '../../src/config/schema.js';
-import { dockerSubmitArgs, driverCommand, IMAGE_PYTHON, IN_NETWORK } from '../../src/stack/docker/driver.js';
+import { dockerDriver, dockerSubmitArgs, driverSpec, IMAGE_PYTHON, IN_NETWORK } from '../../src/stack/docker/driver.js';
 import { dockerOptions, isHealthy, labelFilters, publishedPort, removeLabelled } from '../../src/stack/docker/engine.js';
 import { composeEnv, renderEnvFile, writeEnvFile, type ComposeEnvInput } from '../../src/stack/docker/env-file.js';
 import { credentialsFingerprint, decideExisting, stackIsHealthy } from '../../src/stack/docker/index.js';
 import { demuxDockerLog } from '../../src/stack/docker/logs.js';
 import { driverContainerName, LABEL, shapeHash, stackName } from '../../src/stack/docker/names.js';
-import { readDockerPins, sparkImageTag, sparkImageTagOf } from '../../src/stack/docker/pins.js';
+import { removeOlderSparkImages, sparkImageTag } from '../../src/stack/docker/image.js';
+import { ensureBaseImage } from '../../src/stack/docker/base-image.js';
+import { PrerequisiteError } from '../../src/errors.js';
+import { readDockerPins } from '../../src/stack/docker/pins.js';
+import { lockPins, renderWheelRequirements, wheelNameVersion } from '../../src/setup/wheelhouse.js';
+import { readFileSync } from 'node:fs';
 import type { StackShape } from '../../src/stack/state.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
-const project: ComposeProject = { file: '/repo/docker-compose.yml', directory: '/repo', envFile: '/repo/.workbench/docker/s.env', name: 'fruits-wb-0123456789' };
+const project: ComposeProject = { configFile: '/repo/docker-compose.yml', workingDir: '/repo', name: 'fruits-wb-0123456789' };
 const cluster: StackShape = { kind: 'cluster', region: 'eu-west-3', bucket: 'fruits-workbench', workers: 2, workerCores: 1, workerMemory: '3g' };
 const local: StackShape = { kind: 'local', region: 'eu-west-3', bucket: 'fruits-workbench', workers: 0, workerCores: 0, workerMemory: '' };
 const credentials = { accessKeyId: 'wbaccess0001', secretAccessKey: 'Zm9v-YmFy_c2VjcmV0c2VjcmV0' };
@@ -42,26 +48,47 @@ describe('names', () => {
 });
 
 describe('pins', () => {
-  it('reads the docker pins of versions.json', () => {
+  it('reads the docker pins of versions.json: one base image pinned by digest, and the local fallback', () => {
     const pins = readDockerPins(root);
     expect(pins.spark).toBe('3.5.6');
-    expect(pins.sparkBaseImage).toMatch(/^apache\/spark:3\.5\.6-/);
-    expect(pins.minioImage).toMatch(/^minio\/minio:RELEASE\.[^@]+@sha256:[0-9a-f]{64}$/);
-    expect(pins.mcImage).toMatch(/^minio\/mc:RELEASE\.[^@]+@sha256:[0-9a-f]{64}$/);
+    expect(pins.baseImage).toMatch(/^debian:bookworm-slim@sha256:[0-9a-f]{64}$/);
+    expect(pins.localBase).toMatchObject({ suite: 'bookworm', variant: 'minbase' });
+    expect(pins.localBase.tag).toMatch(/^fruits-workbench\/[a-z-]+:[a-z0-9-]+$/);
   });
 
   it('names a missing pin', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'wb-pins-'));
-    writeFileSync(path.join(dir, 'versions.json'), JSON.stringify({ spark: '3.5.6', docker: { sparkImage: 'x', minioImage: 'y' } }));
-    expect(() => readDockerPins(dir)).toThrow(/missing docker\.mcImage/);
+    writeFileSync(path.join(dir, 'versions.json'), JSON.stringify({ spark: '3.5.6', docker: { baseImage: 'x' } }));
+    expect(() => readDockerPins(dir)).toThrow(/missing docker\.localBase\.suite/);
   });
 
   it('the built image tag is a valid reference that follows its inputs', () => {
-    const tag = sparkImageTag('3.5.6', ['dockerfile', 'lock']);
+    const tag = sparkImageTag('3.5.6', ['dockerfile', 'wheels', 'base-id']);
     expect(tag).toMatch(/^fruits-workbench\/spark:3\.5\.6-[0-9a-f]{12}$/);
-    expect(sparkImageTag('3.5.6', ['dockerfile', 'lock'])).toBe(tag);
-    expect(sparkImageTag('3.5.6', ['dockerfile', 'lock2'])).not.toBe(tag);
-    expect(sparkImageTagOf(root, '3.5.6')).toMatch(/^fruits-workbench\/spark:3\.5\.6-[0-9a-f]{12}$/);
+    expect(sparkImageTag('3.5.6', ['dockerfile', 'wheels', 'base-id'])).toBe(tag);
+    expect(sparkImageTag('3.5.6', ['dockerfile', 'wheels', 'other-base'])).not.toBe(tag);
+  });
+});
+
+describe('wheelhouse', () => {
+  it('reads wheel names and versions as pip normalises them', () => {
+    expect(wheelNameVersion('tensorflow_cpu-2.21.0-cp311-cp311-manylinux_2_27_x86_64.whl')).toEqual({ name: 'tensorflow-cpu', version: '2.21.0' });
+    expect(wheelNameVersion('pyspark-3.5.6-py2.py3-none-any.whl')).toEqual({ name: 'pyspark', version: '3.5.6' });
+    expect(() => wheelNameVersion('pyspark-3.5.6.tar.gz')).toThrow(/not a wheel/);
+  });
+
+  it('reads the pins of the real lock', () => {
+    const pins = lockPins(readFileSync(path.join(root, 'pipeline/requirements.lock'), 'utf8'));
+    expect(pins.get('pyspark')).toBe('3.5.6');
+    expect(pins.size).toBeGreaterThan(10);
+  });
+
+  it('writes one hashed pin per wheel, sorted', () => {
+    const text = renderWheelRequirements([
+      { file: 'pyspark-3.5.6-py2.py3-none-any.whl', sha256: 'b'.repeat(64) },
+      { file: 'Keras-3.15.1-py3-none-any.whl', sha256: 'a'.repeat(64) },
+    ]);
+    expect(text.split('\n').filter((l) => l && !l.startsWith('#'))).toEqual([`keras==3.15.1 --hash=sha256:${'a'.repeat(64)}`, `pyspark==3.5.6 --hash=sha256:${'b'.repeat(64)}`]);
   });
 });
 
@@ -74,7 +101,6 @@ describe('env file', () => {
     shapeHash: 'h',
     kept: false,
     ownerPid: 99,
-    pins: readDockerPins(root),
     sparkImage: 'fruits-workbench/spark:3.5.6-abc',
     credentials,
     minioPort: 0,
@@ -84,8 +110,7 @@ describe('env file', () => {
     const env = composeEnv(input);
     expect(env).toMatchObject({
       COMPOSE_PROJECT_NAME: 'fruits-wb-1',
-      FRUITS_MINIO_IMAGE: input.pins.minioImage,
-      FRUITS_SPARK_BASE_IMAGE: input.pins.sparkBaseImage,
+      FRUITS_SPARK_IMAGE: 'fruits-workbench/spark:3.5.6-abc',
       FRUITS_S3_SECRET_KEY: credentials.secretAccessKey,
       FRUITS_SPARK_WORKERS: '2',
       FRUITS_WORKER_MEMORY: '3g',
@@ -119,63 +144,42 @@ describe('env file', () => {
   });
 });
 
-describe('compose argv', () => {
-  it('names the file, directory, env file and project explicitly', () => {
-    expect(composeArgv(project, ['ps'])).toEqual([
-      'compose', '--file', '/repo/docker-compose.yml', '--project-directory', '/repo', '--env-file', '/repo/.workbench/docker/s.env', '--project-name', 'fruits-wb-0123456789', 'ps',
-    ]);
+describe('driver container', () => {
+  const submit = ['--master', IN_NETWORK.clusterMaster, '--py-files', '/tmp/fruits-artifact-x/fruits_pipeline.zip', '/tmp/fruits-artifact-x/entrypoint.py', '--input', 's3a://b/in/'];
+  const vars = { FRUITS_SPARK_IMAGE: 'fruits-workbench/spark:t', FRUITS_STACK: project.name, FRUITS_S3_ACCESS_KEY: credentials.accessKeyId, FRUITS_S3_SECRET_KEY: credentials.secretAccessKey };
+  const model = loadCompose(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), vars);
+
+  it('runs spark-submit as the host user in a one-off container, mounting host files read-only at the same path', () => {
+    const spec = driverSpec(project, model, submit, { runId: 'r1', files: ['/tmp/fruits-artifact-x', '/cache/weights'], user: '1000:1000' });
+    expect(spec.create.name).toBe('fruits-wb-0123456789-driver-r1');
+    expect(spec.create.Cmd).toEqual(['/opt/spark/bin/spark-submit', ...submit]);
+    expect(spec.create.User).toBe('1000:1000');
+    expect(spec.create.Image).toBe('fruits-workbench/spark:t');
+    expect(spec.create.HostConfig?.Binds).toEqual(['/tmp/fruits-artifact-x:/tmp/fruits-artifact-x:ro', '/cache/weights:/cache/weights:ro']);
+    expect(spec.create.HostConfig?.NetworkMode).toBe('fruits-wb-0123456789_default');
+    expect(spec.create.HostConfig?.PortBindings).toEqual({});
+    expect(spec.create.Labels).toMatchObject({ [LABEL.role]: 'spark-driver', 'com.docker.compose.oneoff': 'True' });
+    expect(spec.envKeys).toEqual(expect.arrayContaining(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION']));
   });
 
-  it('starts only the services of the shape, waiting for health', () => {
-    expect(upArgv(local, 90)).toEqual(['up', '--detach', '--wait', '--wait-timeout', '90', 'minio']);
-    expect(upArgv(cluster, 60)).toEqual(['up', '--detach', '--wait', '--wait-timeout', '60', 'minio', 'spark-master', 'spark-worker']);
-    expect(createBucketArgv()).toEqual(['run', '--rm', '--no-TTY', 'create-bucket']);
-  });
-
-  it('hides COMPOSE_* and FRUITS_* shell variables from compose (they would override the env file)', () => {
-    expect(composeProcessEnv({ PATH: '/bin', HOME: '/h', DOCKER_HOST: 'unix:///s', COMPOSE_PROFILES: 'x', FRUITS_S3_SECRET_KEY: 'leak' })).toEqual({
-      PATH: '/bin',
-      HOME: '/h',
-      DOCKER_HOST: 'unix:///s',
-    });
-  });
-
-  it('reads compose versions and requires 2.20+', () => {
-    expect(parseComposeVersion('2.40.3')).toEqual([2, 40]);
-    expect(parseComposeVersion('v2.29.1-desktop.1\n')).toEqual([2, 29]);
-    expect(parseComposeVersion('dev')).toBeUndefined();
-    expect(composeVersionOk([2, 20])).toBe(true);
-    expect(composeVersionOk([2, 19])).toBe(false);
-    expect(composeVersionOk([5, 0])).toBe(true);
-    expect(composeVersionOk([1, 29])).toBe(false);
-  });
-});
-
-describe('driver command', () => {
-  const submit = ['--master', IN_NETWORK.clusterMaster, '--py-files', '/cache/artifacts/abc/fruits_pipeline.zip', '/cache/artifacts/abc/entrypoint.py', '--input', 's3a://b/in/'];
-
-  it('runs spark-submit in a one-off container, mounting host files read-only at the same path', () => {
-    const cmd = driverCommand(project, submit, { runId: 'r1', mounts: [{ host: '/cache/artifacts/abc' }, { host: '/home/u/.keras/models', container: IN_NETWORK.kerasModels }], env: { PATH: '/bin', FRUITS_X: 'y' } });
-    expect(cmd.file).toBe('docker');
-    const run = cmd.args.slice(composeArgv(project, []).length);
-    expect(run).toEqual([
-      'run', '--rm', '--no-deps', '--no-TTY', '--name', 'fruits-wb-0123456789-driver-r1',
-      '--volume', '/cache/artifacts/abc:/cache/artifacts/abc:ro',
-      '--volume', `/home/u/.keras/models:${IN_NETWORK.kerasModels}:ro`,
-      'spark-driver', '/opt/spark/bin/spark-submit', ...submit,
-    ]);
-    expect(cmd.containerName).toBe('fruits-wb-0123456789-driver-r1');
-    expect(cmd.env).toEqual({ PATH: '/bin' });
-  });
-
-  it('puts no credential on the command line', () => {
-    const cmd = driverCommand(project, submit, { runId: 'r1', mounts: [], env: { AWS_SECRET_ACCESS_KEY: 'secret!' } });
-    expect(cmd.args.join(' ')).not.toMatch(/secret!|AWS_/);
+  it('puts no credential in the create options or on the command line', () => {
+    const spec = driverSpec(project, model, submit, { runId: 'r1', files: [], user: '0:0' });
+    expect(JSON.stringify(spec)).not.toContain(credentials.secretAccessKey);
+    const cleanups: string[] = [];
+    const launched = dockerDriver(project, model, {} as Docker).launch(
+      { command: 'spark-submit', args: submit, env: { AWS_ACCESS_KEY_ID: 'id', AWS_SECRET_ACCESS_KEY: 'secret!', AWS_REGION: 'eu-west-3', JAVA_HOME: '/j' }, redactedEnvKeys: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] },
+      { runId: 'r1', files: [], env: { PATH: '/bin' }, onCleanup: (_fn, label) => cleanups.push(label) },
+    );
+    expect(launched.plan.args.join(' ')).not.toMatch(/secret!/);
+    expect(launched.plan.env).toEqual({ AWS_ACCESS_KEY_ID: 'id', AWS_SECRET_ACCESS_KEY: 'secret!', AWS_REGION: 'eu-west-3' });
+    expect(launched.plan.redactedEnvKeys).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
+    expect(launched.plan.args.at(-2)).toMatch(/driver-run\.ts$/);
+    expect(cleanups).toEqual(['docker driver container']);
   });
 
   it('refuses mounts it cannot express', () => {
-    expect(() => driverCommand(project, submit, { runId: 'r', mounts: [{ host: 'relative/dir' }], env: {} })).toThrow(/must be an absolute path/);
-    expect(() => driverCommand(project, submit, { runId: 'r', mounts: [{ host: '/a:b' }], env: {} })).toThrow(/cannot be mounted/);
+    expect(() => driverSpec(project, model, submit, { runId: 'r', files: ['relative/dir'], user: '0:0' })).toThrow(/must be an absolute path/);
+    expect(() => driverSpec(project, model, submit, { runId: 'r', files: ['/a:b'], user: '0:0' })).toThrow(/cannot be mounted/);
   });
 });
 
@@ -351,5 +355,56 @@ describe('dockerSubmitArgs: the host plan adapted to the driver container', () =
     const app = plan.args.indexOf('--py-files');
     expect(args.slice(args.indexOf('--py-files'))).toEqual(plan.args.slice(app));
     expect(args).toContain('/cache/weights/mobilenet.h5');
+  });
+});
+
+describe('base image choice against a fake engine', () => {
+  const pins = readDockerPins(root);
+  const notFound = () => Object.assign(new Error('no such image'), { statusCode: 404 });
+  const engine = (present: string[], pullOk: boolean) =>
+    ({
+      getImage: (ref: string) => ({ inspect: async () => (present.includes(ref) ? { Id: `sha256:${ref.length}` } : Promise.reject(notFound())) }),
+      pull: async () => (pullOk ? {} : Promise.reject(new Error('registry-1.docker.io: no such host'))),
+      modem: { followProgress: (_s: unknown, done: (err: Error | null, res: unknown[]) => void) => done(null, []) },
+    }) as unknown as Docker;
+  const lines: string[] = [];
+  const out = { info: (l: string) => lines.push(l), warn: (l: string) => lines.push(l), result: (l: string) => lines.push(l), isTTY: false } as never;
+  const o = { workDir: '/nonexistent', logFile: '/nonexistent/base.log', out, signal: new AbortController().signal };
+
+  it('uses the pinned image when it is here, the local base when only that is', async () => {
+    expect(await ensureBaseImage(engine([pins.baseImage], false), pins, o)).toMatchObject({ ref: pins.baseImage, local: false });
+    expect(await ensureBaseImage(engine([pins.localBase.tag], false), pins, o)).toMatchObject({ ref: pins.localBase.tag, local: true });
+    expect(lines.at(-1)).toMatch(/built locally from Debian packages/);
+  });
+
+  it('neither pullable nor debootstrap-able: one error naming both ways out', async () => {
+    const err = await ensureBaseImage(engine([], false), pins, { ...o, debootstrapUnavailable: async () => 'debootstrap needs root' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PrerequisiteError);
+    const e = err as PrerequisiteError;
+    expect(e.message).toMatch(/cannot be pulled and debootstrap needs root/);
+    expect(e.message.split('\n')).toHaveLength(1);
+    expect(e.fix).toMatch(/pullable.*or run as root on Linux with debootstrap/);
+  });
+});
+
+describe('older Spark images', () => {
+  it('removes the images of earlier inputs, keeps the current one and those in use', async () => {
+    const removed: string[] = [];
+    const docker = {
+      listImages: async () => [
+        { RepoTags: ['fruits-workbench/spark:3.5.6-new'] },
+        { RepoTags: ['fruits-workbench/spark:3.5.6-old'] },
+        { RepoTags: ['fruits-workbench/spark:3.5.6-inuse'] },
+        { RepoTags: ['someone/else:1'] },
+      ],
+      getImage: (t: string) => ({
+        remove: async () => {
+          if (t.endsWith('inuse')) throw Object.assign(new Error('conflict'), { statusCode: 409 });
+          removed.push(t);
+        },
+      }),
+    } as unknown as Docker;
+    expect(await removeOlderSparkImages(docker, 'fruits-workbench/spark:3.5.6-new')).toEqual(['fruits-workbench/spark:3.5.6-old']);
+    expect(removed).toEqual(['fruits-workbench/spark:3.5.6-old']);
   });
 });

@@ -1,19 +1,23 @@
 /**
- * Where the job's driver runs with the Docker backend: in a one-off container of the Spark image
- * (`docker compose run --rm spark-driver spark-submit ...`), on the stack's network. Why not on the host:
- * executors in containers must open connections back to the driver, which a host driver bound to 127.0.0.1
- * cannot accept (and binding it wider is what we refuse to do); and the driver and the executors must reach
- * MinIO by one endpoint, while the host sees it at 127.0.0.1:PORT and the containers at minio:9000. Inside the
- * network everything is one name away, and the driver has the executors' exact Python and Spark.
+ * Where the job's driver runs with the Docker backend: in a one-off container of the `spark-driver` service, on
+ * the stack's network, created through the engine (driver-run.ts). Why not on the host: executors in containers
+ * must open connections back to the driver, which a host driver bound to 127.0.0.1 cannot accept (and binding it
+ * wider is what we refuse to do); and the driver and the executors must reach MinIO by one endpoint, while the
+ * host sees it at 127.0.0.1:PORT and the containers at minio:9000. Inside the network everything is one name
+ * away, and the driver has the executors' exact Python and Spark.
  *
- * The run engineer's plan stays the same argv as native: local files it names (the artifact folder, a weights
- * file) are mounted read-only at the same absolute path, so no argument is rewritten. Only three things differ
- * and are given here: the s3a endpoint, the master URL (StartedStack.sparkMaster) and no --jars.
+ * The planned spark-submit arguments stay those of the native run: local files it names (the artifact folder, a
+ * weights file) are mounted read-only at the same absolute path, and the container runs as the host user, so it
+ * reads them as the host run would. Only three things differ: the s3a endpoint, the master URL
+ * (StartedStack.sparkMaster) and no --jars (the s3a jars are in the image).
  */
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type Docker from 'dockerode';
-import { composeArgv, composeProcessEnv, SERVICE, type ComposeProject } from './compose.js';
-import type { DriverLauncher } from '../types.js';
+import type { ComposeModel } from './compose-file.js';
+import { containerSpec, SERVICE, type ComposeProject } from './compose-engine.js';
+import type { DriverCommand, DriverLauncher } from '../types.js';
 import { driverContainerName } from './names.js';
 
 /** As the Spark JVMs and Python inside the stack's network see things. */
@@ -21,59 +25,7 @@ export const IN_NETWORK = {
   s3aEndpoint: 'http://minio:9000',
   clusterMaster: 'spark://spark-master:7077',
   sparkSubmit: '/opt/spark/bin/spark-submit',
-  /** KERAS_HOME/models in the image: mount the host's ~/.keras/models here for weights 'imagenet'. */
-  kerasModels: '/opt/fruits/keras/models',
 } as const;
-
-export interface DriverMount {
-  /** Absolute host path (file or folder); mounted read-only. */
-  host: string;
-  /** Path inside the container; default: the same as on the host. */
-  container?: string;
-}
-
-export interface DriverCommand {
-  file: 'docker';
-  args: string[];
-  /** The process env for `docker` (the caller's minus COMPOSE_* / FRUITS_*); credentials come from the env file. */
-  env: Record<string, string | undefined>;
-  /** Remove this container if the run is interrupted (DockerDriver.kill). */
-  containerName: string;
-}
-
-/** The host command that runs `spark-submit <args>` in a one-off driver container. Pure. */
-export function driverCommand(
-  p: ComposeProject,
-  sparkSubmitArgs: readonly string[],
-  o: { runId: string; mounts: readonly DriverMount[]; env: Record<string, string | undefined> },
-): DriverCommand {
-  const volumes = o.mounts.flatMap((m) => {
-    const target = m.container ?? m.host;
-    for (const p of [m.host, target]) {
-      if (!path.isAbsolute(p)) throw new Error(`driver mount ${JSON.stringify(p)} must be an absolute path`);
-      if (p.includes(':') || p.includes(',')) throw new Error(`driver mount ${JSON.stringify(p)}: a path with ':' or ',' cannot be mounted`);
-    }
-    return ['--volume', `${m.host}:${target}:ro`];
-  });
-  const containerName = driverContainerName(p.name, o.runId);
-  return {
-    file: 'docker',
-    args: composeArgv(p, [
-      'run',
-      '--rm',
-      '--no-deps',
-      '--no-TTY',
-      '--name',
-      containerName,
-      ...volumes,
-      SERVICE.driver,
-      IN_NETWORK.sparkSubmit,
-      ...sparkSubmitArgs,
-    ]),
-    env: composeProcessEnv(o.env),
-    containerName,
-  };
-}
 
 /** The image's venv interpreter (docker/spark/Dockerfile), for the driver and every executor. */
 export const IMAGE_PYTHON = '/opt/fruits/venv/bin/python';
@@ -124,38 +76,88 @@ export function dockerSubmitArgs(hostArgs: readonly string[]): string[] {
   return out;
 }
 
+/** Variables of the plan's environment the driver container gets (credentials and unbuffered output). */
+export const DRIVER_ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'PYTHONUNBUFFERED'] as const;
+
+/** What driver-run.ts receives in argv: no secret (the credentials come through its environment). */
+export interface DriverRunSpec {
+  create: Docker.ContainerCreateOptions;
+  /** Names of variables copied from driver-run's environment into the container's. */
+  envKeys: string[];
+}
+
+/**
+ * The create options of a run's driver container: the spark-driver service with spark-submit as its command,
+ * the host user, read-only mounts of the given host paths at the same place, and no credential (added by
+ * driver-run.ts from its environment). Pure.
+ */
+export function driverSpec(
+  p: ComposeProject,
+  model: ComposeModel,
+  sparkSubmitArgs: readonly string[],
+  o: { runId: string; files: readonly string[]; user: string },
+): DriverRunSpec {
+  const service = model.services.find((s) => s.name === SERVICE.driver);
+  if (!service) throw new Error('docker-compose.yml has no spark-driver service');
+  for (const f of o.files) {
+    if (!path.isAbsolute(f)) throw new Error(`driver mount ${JSON.stringify(f)} must be an absolute path`);
+    if (f.includes(':') || f.includes(',')) throw new Error(`driver mount ${JSON.stringify(f)}: a path with ':' or ',' cannot be mounted`);
+  }
+  // The service's environment names the credentials too (for `docker compose run` by hand): drop its values here.
+  const withoutSecrets = { ...service, environment: Object.fromEntries(Object.entries(service.environment).filter(([k]) => !k.startsWith('AWS_'))) };
+  const create = containerSpec(p, withoutSecrets, 1, {
+    name: driverContainerName(p.name, o.runId),
+    cmd: [IN_NETWORK.sparkSubmit, ...sparkSubmitArgs],
+    user: o.user,
+    // An arbitrary host uid has no home in the image; Spark and Python only need a writable one.
+    env: { HOME: '/tmp' },
+    binds: o.files.map((f) => ({ host: f, container: f })),
+    oneoff: true,
+  });
+  return { create, envKeys: [...DRIVER_ENV_KEYS] };
+}
+
+/** node + the tsx loader: how driver-run.ts is started as the job's child process (runJob owns its lifetime). */
+function tsxNode(): { command: string; args: string[] } {
+  const loader = createRequire(import.meta.url).resolve('tsx');
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'driver-run.ts');
+  return { command: process.execPath, args: ['--import', pathToFileURL(loader).href, script] };
+}
+
 /** What StartedStack gains with the Docker backend, for the job runner. */
 export interface DockerDriver extends DriverLauncher {
   s3aEndpoint: string;
-  /** The s3a jars are in the image's $SPARK_HOME/jars: pass no --jars (host jar paths do not exist in it). */
-  jarsOnClasspath: true;
-  /** dockerSubmitArgs: the host plan's spark-submit arguments adapted to the driver container. */
-  submitArgs(hostArgs: readonly string[]): string[];
-  command(sparkSubmitArgs: readonly string[], o: { runId: string; mounts: readonly DriverMount[]; env: Record<string, string | undefined> }): DriverCommand;
   /** Removes a driver container left running by an interrupted run; idempotent. */
   kill(containerName: string): Promise<void>;
 }
 
-export function dockerDriver(p: ComposeProject, docker: Docker): DockerDriver {
+export function dockerDriver(p: ComposeProject, model: ComposeModel, docker: Docker): DockerDriver {
+  const kill = async (containerName: string) => {
+    try {
+      await docker.getContainer(containerName).remove({ force: true });
+    } catch (err) {
+      // Gone already, or being removed by driver-run.ts itself (409): either way it is going away.
+      const status = (err as { statusCode?: number }).statusCode;
+      if (status !== 404 && status !== 409) throw err;
+    }
+  };
   return {
     s3aEndpoint: IN_NETWORK.s3aEndpoint,
-    jarsOnClasspath: true,
-    submitArgs: dockerSubmitArgs,
-    command: (args, o) => driverCommand(p, args, o),
-    // The same spark-submit arguments, rewritten for the container, with the artifact and a local weights file
-    // mounted read-only at the same paths. Credentials come from the stack's env file, not from this process.
+    kill,
     launch(plan, o) {
-      const mounts = o.files.map((host) => ({ host }));
-      const cmd = driverCommand(p, dockerSubmitArgs(plan.args), { runId: o.runId, mounts, env: o.env });
-      o.onCleanup(() => this.kill(cmd.containerName), 'docker driver container');
-      return { plan: { command: cmd.file, args: cmd.args, env: {}, redactedEnvKeys: [] }, parentEnv: cmd.env };
-    },
-    kill: async (containerName) => {
-      try {
-        await docker.getContainer(containerName).remove({ force: true });
-      } catch (err) {
-        if ((err as { statusCode?: number }).statusCode !== 404) throw err;
-      }
+      const user = process.getuid && process.getgid ? `${process.getuid()}:${process.getgid()}` : '185:185';
+      const spec = driverSpec(p, model, dockerSubmitArgs(plan.args), { runId: o.runId, files: o.files, user });
+      o.onCleanup(() => kill(spec.create.name!), 'docker driver container');
+      const node = tsxNode();
+      const env: Record<string, string> = {};
+      for (const k of spec.envKeys) if (plan.env[k] !== undefined) env[k] = plan.env[k];
+      const launched: DriverCommand = {
+        command: node.command,
+        args: [...node.args, JSON.stringify(spec)],
+        env,
+        redactedEnvKeys: plan.redactedEnvKeys.filter((k) => k in env),
+      };
+      return { plan: launched, parentEnv: o.env };
     },
   };
 }

@@ -1,5 +1,6 @@
 /**
- * The env file compose reads (`--env-file`): every value docker-compose.yml interpolates, generated from
+ * The variables docker-compose.yml is interpolated with (compose-file.ts), also written as the env file `docker
+ * compose --env-file` reads by hand: every value docker-compose.yml interpolates, generated from
  * versions.json, workbench.yaml and the stack's credentials. It holds the MinIO root credentials, so it lives in
  * the state folder with mode 0600 and is never printed or committed. Building it is pure; writing it is not.
  */
@@ -7,7 +8,6 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { StackCredentials } from '../credentials.js';
 import type { StackShape } from '../state.js';
-import type { DockerPins } from './pins.js';
 
 export interface ComposeEnvInput {
   stack: string;
@@ -17,7 +17,6 @@ export interface ComposeEnvInput {
   shapeHash: string;
   kept: boolean;
   ownerPid: number;
-  pins: DockerPins;
   /** Tag of the Spark image built from this checkout (pins.ts sparkImageTag). */
   sparkImage: string;
   credentials: StackCredentials;
@@ -35,11 +34,7 @@ export function composeEnv(i: ComposeEnvInput): Record<string, string> {
     FRUITS_SHAPE: i.shapeHash,
     FRUITS_KEPT: String(i.kept),
     FRUITS_OWNER_PID: i.kept ? '' : String(i.ownerPid),
-    FRUITS_SPARK_BASE_IMAGE: i.pins.sparkBaseImage,
-    FRUITS_SPARK_VERSION: i.pins.spark,
     FRUITS_SPARK_IMAGE: i.sparkImage,
-    FRUITS_MINIO_IMAGE: i.pins.minioImage,
-    FRUITS_MC_IMAGE: i.pins.mcImage,
     FRUITS_S3_ACCESS_KEY: i.credentials.accessKeyId,
     FRUITS_S3_SECRET_KEY: i.credentials.secretAccessKey,
     FRUITS_BUCKET: i.shape.bucket,

@@ -1,18 +1,20 @@
 /**
- * The Docker backend: the same StartedStack as the native backend, from docker-compose.yml. Compose (CLI) builds
- * the Spark image and starts the services in order, waiting for their health checks; the engine (dockerode)
- * answers what is running, where its ports are, and removes everything by label on stop, on Ctrl-C and after a
- * crash. The job's driver runs in a one-off container on the stack's network (driver.ts): `sparkMaster` and
- * `driver` are as seen from there, `s3.endpoint` is as seen from the host (uploads, downloads, parity).
+ * The Docker backend: the same StartedStack as the native backend, from docker-compose.yml realised through the
+ * Engine API (compose-file.ts, compose-engine.ts; no compose CLI). It builds what it needs first: the base image
+ * (base-image.ts), the host wheelhouse of the runtime lock and the Spark image (image.ts). The engine's labels are
+ * its only state: what is running, where its ports are, and removing everything by label on stop, on Ctrl-C and
+ * after a crash. The job's driver runs in a one-off container on the stack's network (driver.ts): `sparkMaster`
+ * and `driver` are as seen from there, `s3.endpoint` is as seen from the host (uploads, downloads, parity).
  *
  * One stack per checkout (names.ts), like the native backend's one stack per state folder; a kept stack of the
- * same shape is reused when healthy, anything else found under the checkout's labels is removed first.
+ * same shape is reused when healthy, anything else found under the checkout's labels is removed first. The MinIO
+ * data volume outlives the stack only when it was started with --keep.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import type { Output } from '../../commands/types.js';
+import type { Output } from '../../terminal/index.js';
 import type { WorkbenchConfig } from '../../config/schema.js';
 import { ServiceError } from '../../errors.js';
 import type { Scope } from '../../lifecycle.js';
@@ -22,13 +24,18 @@ import { minioIsLive } from '../native/minio.js';
 import { fetchMasterJson } from '../native/spark-master.js';
 import type { StackShape } from '../state.js';
 import type { StartedService, StartedStack } from '../types.js';
-import { buildArgv, createBucketArgv, probeCompose, requireCompose, runCompose, SERVICE, upArgv, type ComposeProject } from './compose.js';
+import type { ToolPaths } from '../../setup/tools.js';
+import { ensureWheelhouse } from '../../setup/wheelhouse.js';
+import { ensureBaseImage } from './base-image.js';
+import { loadCompose, type ComposeModel } from './compose-file.js';
+import { composeRunOnce, composeUp, SERVICE, type ComposeProject } from './compose-engine.js';
 import { dockerDriver, IN_NETWORK, type DockerDriver } from './driver.js';
-import { connectDocker, findLabelled, hasImage, isHealthy, pingDocker, publishedPort, removeLabelled } from './engine.js';
+import { connectDocker, findLabelled, isHealthy, pingDocker, publishedPort, removeLabelled } from './engine.js';
 import { composeEnv, renderEnvFile, writeEnvFile } from './env-file.js';
+import { ensureSparkImage } from './image.js';
 import { containerLogFile, saveLogs } from './logs.js';
 import { checkoutId, LABEL, shapeHash, stackName } from './names.js';
-import { readDockerPins, sparkImageTagOf } from './pins.js';
+import { readDockerPins } from './pins.js';
 
 export interface DockerStartedStack extends StartedStack {
   backend: 'docker';
@@ -45,6 +52,8 @@ export interface DockerStackOptions {
   keep: boolean;
   out: Output;
   env: Record<string, string | undefined>;
+  /** The host set-up: the venv's python (wheelhouse), the verified s3a jars and MinIO (baked into the image). */
+  tools: Pick<ToolPaths, 'python' | 's3aJars' | 'minio'>;
 }
 
 const PING_TIMEOUT_MS = 3000;
@@ -56,7 +65,8 @@ export function dockerPaths(stateDir: string, stack: string) {
     envFile: path.join(dir, `${stack}.env`),
     /** Fingerprint of the credentials the MinIO volume was created with (not the credentials). */
     volumeCredentials: path.join(dir, `${stack}.volume-credentials`),
-    composeLog: path.join(dir, 'compose.log'),
+    buildLog: path.join(dir, 'build.log'),
+    baseLog: path.join(dir, 'base-image.log'),
     logDir: path.join(dir, 'logs'),
   };
 }
@@ -78,8 +88,8 @@ function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 
-function composeProject(cfg: WorkbenchConfig, stack: string, envFile: string): ComposeProject {
-  return { file: path.join(cfg.root, 'docker-compose.yml'), directory: cfg.root, envFile, name: stack };
+function composeProject(cfg: WorkbenchConfig, stack: string): ComposeProject {
+  return { name: stack, workingDir: cfg.root, configFile: path.join(cfg.root, 'docker-compose.yml') };
 }
 
 async function connected(env: Record<string, string | undefined>): Promise<Docker> {
@@ -133,7 +143,7 @@ async function waitForWorkers(ui: string, workers: number, timeoutMs: number, si
 
 function toStarted(
   containers: Docker.ContainerInfo[],
-  o: { docker: Docker; shape: StackShape; localMaster: string; credentials: StackCredentials; project: ComposeProject; logDir: string; reused: boolean; stop: () => Promise<void> },
+  o: { docker: Docker; shape: StackShape; localMaster: string; credentials: StackCredentials; project: ComposeProject; model: ComposeModel; logDir: string; reused: boolean; stop: () => Promise<void> },
 ): DockerStartedStack {
   const minio = containers.find((c) => role(c) === SERVICE.minio);
   const master = containers.find((c) => role(c) === SERVICE.master);
@@ -172,7 +182,7 @@ function toStarted(
     services,
     reused: o.reused,
     stop: o.stop,
-    driver: dockerDriver(o.project, o.docker),
+    driver: dockerDriver(o.project, o.model, o.docker),
   };
 }
 
@@ -180,37 +190,48 @@ function describe(stack: DockerStartedStack, envFile: string): string[] {
   return [
     `  s3 (MinIO in Docker): ${stack.s3.endpoint}  bucket ${stack.s3.bucket} in ${stack.s3.region}  (in the stack: ${IN_NETWORK.s3aEndpoint})`,
     `  spark master: ${stack.sparkMaster}${stack.sparkUi ? `  (ui ${stack.sparkUi})` : ''}; the driver runs in a container`,
-    `  compose env file: ${envFile} (mode 0600, holds the credentials)`,
+    `  compose env file (for docker compose by hand): ${envFile} (mode 0600, holds the credentials)`,
   ];
 }
 
 export async function startDockerStack(o: DockerStackOptions): Promise<DockerStartedStack> {
   const { cfg, shape, scope, out } = o;
   const docker = await connected(o.env);
-  requireCompose(await probeCompose(o.env));
 
   const stack = stackName(cfg.root);
   const checkout = checkoutId(cfg.root);
   const pins = readDockerPins(cfg.root);
-  const sparkImage = sparkImageTagOf(cfg.root, pins.spark);
+  const paths = dockerPaths(o.stateDir, stack);
+  ensurePrivateDir(paths.dir);
+  const signal = scope.signal;
+
+  // What the stack runs: built once per change, reused otherwise (each step says "cached" or what it does).
+  const base = await ensureBaseImage(docker, pins, { workDir: path.join(cfg.cacheDir, 'docker'), logFile: paths.baseLog, out, signal });
+  const wheelhouse = await ensureWheelhouse(path.join(cfg.root, 'pipeline', 'requirements.lock'), o.tools.python, cfg.cacheDir, out, signal);
+  const sparkImage = await ensureSparkImage(
+    docker,
+    { root: cfg.root, wheelhouse, jars: o.tools.s3aJars, minio: o.tools.minio, base, spark: pins.spark },
+    { contextDir: path.join(cfg.cacheDir, 'docker', `context-${process.pid}`), logFile: paths.buildLog, out, signal },
+  );
+
   // The image is part of the shape: a kept stack running an image of an older lock or Dockerfile is not reused.
   const hash = shapeHash({ ...shape, sparkImage });
-  const paths = dockerPaths(o.stateDir, stack);
-  const project = composeProject(cfg, stack, paths.envFile);
-  const runOpts = { signal: scope.signal, logFile: paths.composeLog, env: o.env };
+  const project = composeProject(cfg, stack);
   const localMaster = cfg.profile.kind === 'local' ? cfg.profile.spark.master : 'local[*]';
+  const timeoutMs = cfg.stack.readyTimeoutSeconds * 1000;
+  const envFor = (kept: boolean) =>
+    composeEnv({ stack, checkout, profileName: cfg.profileName, shape, shapeHash: hash, kept, ownerPid: process.pid, sparkImage, credentials: o.credentials, minioPort: cfg.stack.minioPort });
+  const modelFor = (kept: boolean) => loadCompose(readFileSync(project.configFile, 'utf8'), envFor(kept));
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       const found = await findLabelled(docker, { stack });
       await saveLogs(docker, found.containers, paths.logDir);
-      await removeLabelled(docker, { stack });
+      // Without --keep nothing survives, the data volume included; a kept stack keeps its volume.
+      await removeLabelled(docker, { stack }, { volumes: !o.keep });
       rmSync(paths.envFile, { force: true });
     })());
-
-  const envFor = (kept: boolean) =>
-    composeEnv({ stack, checkout, profileName: cfg.profileName, shape, shapeHash: hash, kept, ownerPid: process.pid, pins, sparkImage, credentials: o.credentials, minioPort: cfg.stack.minioPort });
 
   const existing = await findLabelled(docker, { stack });
   const decision = decideExisting(existing.containers, { shapeHash: hash, shape, pid: process.pid }, isPidAlive);
@@ -221,9 +242,9 @@ export async function startDockerStack(o: DockerStackOptions): Promise<DockerSta
     );
   }
   if (decision.action === 'reuse') {
-    const started = toStarted(existing.containers, { docker, shape, localMaster, credentials: o.credentials, project, logDir: paths.logDir, reused: true, stop });
-    if (await minioIsLive(started.s3.endpoint, scope.signal)) {
-      // The driver container is created from this file: make sure it is there and current.
+    const model = modelFor(true);
+    const started = toStarted(existing.containers, { docker, shape, localMaster, credentials: o.credentials, project, model, logDir: paths.logDir, reused: true, stop });
+    if (await minioIsLive(started.s3.endpoint, signal)) {
       writeEnvFile(paths.envFile, renderEnvFile(envFor(true)));
       out.info(`reusing the kept Docker stack ${stack} (npm run stop stops it):`);
       for (const line of describe(started, paths.envFile)) out.info(line);
@@ -236,36 +257,32 @@ export async function startDockerStack(o: DockerStackOptions): Promise<DockerSta
     await removeLabelled(docker, { stack });
   }
 
-  // The MinIO volume outlives stops; its data belongs to the credentials it was created with. New credentials
-  // (state folder wiped) mean a fresh volume.
+  // A kept MinIO volume belongs to the credentials it was created with. New credentials (state folder wiped)
+  // mean a fresh volume.
   const fingerprint = credentialsFingerprint(o.credentials);
   if (existing.volumes.length > 0 && readFileOr(paths.volumeCredentials) !== fingerprint) {
     out.info(`removing the MinIO data volume of ${stack}: it belongs to other credentials`);
     await removeLabelled(docker, { stack }, { volumes: true });
   }
-  ensurePrivateDir(paths.dir);
   writeFileSync(paths.volumeCredentials, fingerprint, { mode: 0o600 });
-
   writeEnvFile(paths.envFile, renderEnvFile(envFor(o.keep)));
+  const model = modelFor(o.keep);
 
   // Owned by this command from here: a failure or Ctrl-C half-way removes what was started.
   scope.stack.defer(stop, 'docker-stack');
-  if (!(await hasImage(docker, sparkImage))) {
-    out.info(`building the Spark image ${sparkImage} (once per lock/Dockerfile change; the first build downloads ~1 GB and takes minutes); log: ${paths.composeLog}`);
-    await runCompose(project, buildArgv(), runOpts);
-  }
+  const services = shape.kind === 'cluster' ? [SERVICE.minio, SERVICE.master, SERVICE.worker] : [SERVICE.minio];
   out.info(`starting the Docker stack ${stack} (${shape.kind === 'cluster' ? `MinIO, Spark master, ${shape.workers} workers` : 'MinIO'})...`);
-  await runCompose(project, upArgv(shape, cfg.stack.readyTimeoutSeconds), runOpts);
-  await runCompose(project, createBucketArgv(), runOpts);
+  await composeUp(docker, project, model, { services, replicas: { [SERVICE.worker]: shape.workers }, timeoutMs, signal });
+  await composeRunOnce(docker, project, model, SERVICE.createBucket, { timeoutMs, signal });
 
   const { containers } = await findLabelled(docker, { stack });
-  const started = toStarted(containers, { docker, shape, localMaster, credentials: o.credentials, project, logDir: paths.logDir, reused: false, stop });
-  if (!(await minioIsLive(started.s3.endpoint, scope.signal))) {
+  const started = toStarted(containers, { docker, shape, localMaster, credentials: o.credentials, project, model, logDir: paths.logDir, reused: false, stop });
+  if (!(await minioIsLive(started.s3.endpoint, signal))) {
     throw new ServiceError(`MinIO is healthy inside Docker but not reachable from the host at ${started.s3.endpoint}`, 'check that nothing else intercepts 127.0.0.1 ports (VPN, proxy), then rerun');
   }
   if (shape.kind === 'cluster') {
     if (!started.sparkUi) throw new ServiceError('the Spark master runs but Docker published no 127.0.0.1 port for its UI', 'check `docker ps`, then rerun');
-    await waitForWorkers(started.sparkUi, shape.workers, cfg.stack.readyTimeoutSeconds * 1000, scope.signal);
+    await waitForWorkers(started.sparkUi, shape.workers, timeoutMs, signal);
   }
 
   if (o.keep) {

@@ -19,6 +19,8 @@ export const LABEL = {
   owner: 'com.fruits-workbench.owner-pid',
   /** minio | create-bucket | spark-master | spark-worker | spark-driver */
   role: 'com.fruits-workbench.role',
+  /** On images the workbench builds (the Spark image). */
+  image: 'com.fruits-workbench.image',
 } as const;
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');

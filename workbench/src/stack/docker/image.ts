@@ -1,0 +1,164 @@
+/**
+ * The Spark image (docker/spark/Dockerfile), built by the workbench through the engine's classic build endpoint
+ * from a context it packs itself out of what the host set-up has: the wheelhouse of the runtime lock
+ * (setup/wheelhouse.ts), the verified s3a jars and the MinIO server binary. The build then needs no network but
+ * Debian's apt. Content addressed: the tag is a hash of the Dockerfile, the bucket script, the wheelhouse's hash
+ * file (hence the lock), the jars' names, the MinIO version and the base image's id, so it is built once per
+ * change of any of them and reused otherwise.
+ */
+import { createHash } from 'node:crypto';
+import { copyFileSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import type { Output } from '../../terminal/index.js';
+import { AbortedError, ServiceError } from '../../errors.js';
+import { WHEELHOUSE_REQUIREMENTS } from '../../setup/wheelhouse.js';
+import { hasImage } from './engine.js';
+import { LABEL } from './names.js';
+
+export const SPARK_IMAGE_REPOSITORY = 'fruits-workbench/spark';
+export const DOCKERFILE = 'docker/spark/Dockerfile';
+export const BUCKET_SCRIPT = 'docker/spark/create-bucket.py';
+
+export interface ImageInputs {
+  root: string;
+  /** setup/wheelhouse.ts ensureWheelhouse's folder. */
+  wheelhouse: string;
+  /** Verified s3a jar paths (setup's ToolPaths.s3aJars). */
+  jars: string[];
+  /** MinIO server binary (setup's ToolPaths.minio). */
+  minio: string;
+  base: { ref: string; id: string };
+  spark: string;
+}
+
+/** `fruits-workbench/spark:<spark>-<hash[:12]>` of everything that defines the image. Pure (given the texts). */
+export function sparkImageTag(spark: string, parts: readonly string[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(createHash('sha256').update(p).digest('hex')).update('\n');
+  return `${SPARK_IMAGE_REPOSITORY}:${spark}-${h.digest('hex').slice(0, 12)}`;
+}
+
+export function sparkImageTagOf(i: ImageInputs): string {
+  return sparkImageTag(i.spark, [
+    readFileSync(path.join(i.root, DOCKERFILE), 'utf8'),
+    readFileSync(path.join(i.root, BUCKET_SCRIPT), 'utf8'),
+    readFileSync(path.join(i.wheelhouse, WHEELHOUSE_REQUIREMENTS), 'utf8'),
+    i.jars.map((j) => path.basename(j)).sort().join(','),
+    i.minio,
+    i.base.id,
+  ]);
+}
+
+/** Hard link when possible (same file system: no copy of ~1 GB of wheels), copy otherwise. */
+function place(src: string, dst: string): void {
+  try {
+    linkSync(src, dst);
+  } catch {
+    copyFileSync(src, dst);
+  }
+}
+
+/** Lays out the build context (see the Dockerfile's header) in `dir`; returns the file list to send. */
+export function stageContext(i: ImageInputs, dir: string): string[] {
+  rmSync(dir, { recursive: true, force: true });
+  for (const d of ['wheels', 'jars', 'bin']) mkdirSync(path.join(dir, d), { recursive: true });
+  const files: string[] = ['Dockerfile', 'create-bucket.py', WHEELHOUSE_REQUIREMENTS, 'bin/minio'];
+  copyFileSync(path.join(i.root, DOCKERFILE), path.join(dir, 'Dockerfile'));
+  copyFileSync(path.join(i.root, BUCKET_SCRIPT), path.join(dir, 'create-bucket.py'));
+  copyFileSync(path.join(i.wheelhouse, WHEELHOUSE_REQUIREMENTS), path.join(dir, WHEELHOUSE_REQUIREMENTS));
+  place(i.minio, path.join(dir, 'bin', 'minio'));
+  for (const jar of i.jars) {
+    place(jar, path.join(dir, 'jars', path.basename(jar)));
+    files.push(`jars/${path.basename(jar)}`);
+  }
+  // Every wheel of the folder: the wheelhouse holds exactly the lock's (setup/wheelhouse.ts).
+  for (const file of readdirSync(i.wheelhouse).filter((f) => f.endsWith('.whl'))) {
+    place(path.join(i.wheelhouse, file), path.join(dir, 'wheels', file));
+    files.push(`wheels/${file}`);
+  }
+  return files;
+}
+
+/** Builds the image unless it is here; returns its tag. Build output goes to `logFile`; errors are checked. */
+export async function ensureSparkImage(docker: Docker, i: ImageInputs, o: { contextDir: string; logFile: string; out: Output; signal: AbortSignal }): Promise<string> {
+  const tag = sparkImageTagOf(i);
+  if (await hasImage(docker, tag)) {
+    o.out.info(`spark image ${tag}: cached`);
+    return tag;
+  }
+  o.out.info(`building the spark image ${tag} FROM ${i.base.ref} (once per change of the lock, Dockerfile or base; a few minutes); log: ${o.logFile}`);
+  const src = stageContext(i, o.contextDir);
+  mkdirSync(path.dirname(o.logFile), { recursive: true });
+  writeFileSync(o.logFile, '');
+  const append = (line: string) => writeFileSync(o.logFile, line, { flag: 'a' });
+  try {
+    const stream = await docker.buildImage(
+      { context: o.contextDir, src },
+      {
+        t: tag,
+        buildargs: { BASE_IMAGE: i.base.ref, SPARK_VERSION: i.spark },
+        // apt inside the build reaches Debian the way the host does (proxies, DNS).
+        networkmode: 'host',
+        labels: { [LABEL.image]: 'spark' },
+        rm: true,
+        forcerm: true,
+        pull: false,
+        abortSignal: o.signal,
+      } as Docker.ImageBuildOptions,
+    );
+    const lines: string[] = [];
+    await new Promise<void>((resolve, reject) =>
+      docker.modem.followProgress(
+        stream,
+        (err: Error | null, res: { error?: string; errorDetail?: { message?: string } }[]) => {
+          const failed = err ?? res.find((r) => r.error)?.error;
+          if (failed) reject(new Error(String(failed instanceof Error ? failed.message : failed)));
+          else resolve();
+        },
+        (event: { stream?: string; error?: string; status?: string }) => {
+          const text = event.stream ?? event.error ?? event.status ?? '';
+          append(text.endsWith('\n') ? text : `${text}\n`);
+          for (const l of text.split('\n')) if (l.trim()) lines.push(l);
+          if (lines.length > 30) lines.splice(0, lines.length - 30);
+        },
+      ),
+    ).catch((err: Error) => {
+      if (o.signal.aborted) throw new AbortedError();
+      throw new ServiceError(
+        `building the spark image failed: ${err.message.trim()}\n${lines.slice(-12).map((l) => `  | ${l}`).join('\n')}`,
+        `read ${o.logFile}; fix the cause, then rerun`,
+      );
+    });
+  } finally {
+    rmSync(o.contextDir, { recursive: true, force: true });
+  }
+  if (!(await hasImage(docker, tag))) throw new ServiceError(`the spark image build ended without the image ${tag}`, `read ${o.logFile}, then rerun`);
+  await removeOlderSparkImages(docker, tag);
+  return tag;
+}
+
+/**
+ * Removes the Spark images of earlier inputs (each is several GB), keeping `keep` and any image a container still
+ * uses (the engine refuses those: fine, they go next time). Best effort; never throws.
+ */
+export async function removeOlderSparkImages(docker: Docker, keep: string): Promise<string[]> {
+  const removed: string[] = [];
+  try {
+    const images = await docker.listImages({ filters: { label: [`${LABEL.image}=spark`] } });
+    for (const image of images) {
+      const tags = (image.RepoTags ?? []).filter((t) => t.startsWith(`${SPARK_IMAGE_REPOSITORY}:`));
+      if (tags.length === 0 || tags.includes(keep)) continue;
+      for (const t of tags) {
+        await docker
+          .getImage(t)
+          .remove({})
+          .then(() => removed.push(t))
+          .catch(() => {});
+      }
+    }
+  } catch {
+    // the engine went away: nothing to tidy
+  }
+  return removed;
+}
