@@ -69,3 +69,26 @@ def test_imagenet_offline_says_how_to_provide_weights(monkeypatch):
     message = str(e.value)
     assert "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5" in message
     assert "fruits_pipeline.weights_npy" in message and "random:0" in message
+
+
+def test_partial_moments_merge_to_numpy_covariance_in_any_split():
+    """pca.moments' per-partition moments, merged pairwise, equal numpy's mean and covariance (no cancellation)."""
+    import numpy as np
+
+    from fruits_pipeline.pca import Moments, block_moments, merge_moments, scaled_covariance
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(5.0, 2.0, size=(101, 7)) * np.arange(1, 8)  # offset mean: a raw second moment would cancel
+    x[:, 3] = 4.0  # a constant feature: std 0
+    for cuts in ([50], [1, 2, 3], [0, 100], [10, 10, 60]):
+        parts = [block_moments(b) if len(b) else Moments(0, np.zeros(7), np.zeros((7, 7))) for b in np.split(x, cuts)]
+        m = parts[0]
+        for p in parts[1:]:
+            m = merge_moments(m, p)
+        assert m.n == 101
+        assert np.allclose(m.mean, x.mean(axis=0), atol=1e-12)
+        assert np.allclose(m.covariance(), np.cov(x, rowvar=False), atol=1e-10)
+    corr = scaled_covariance(m, standardize=True)
+    expected = np.corrcoef(np.delete(x, 3, axis=1), rowvar=False)
+    assert np.allclose(np.delete(np.delete(corr, 3, 0), 3, 1), expected, atol=1e-12)
+    assert np.all(corr[3] == 0) and np.all(corr[:, 3] == 0)  # Spark's scaler maps a zero-std feature to 0

@@ -8,6 +8,8 @@ import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 
+from .engines import DEFAULT_ENGINE, DEFAULT_PRECISION, ENGINES, PRECISIONS, SUPPORTED_PRECISIONS
+
 INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos")
 DEFAULT_PCA_VARIANCE = 0.95
 FEATURE_DIM = 1280  # MobileNetV2 (alpha 1.0) global-average-pooled output
@@ -32,6 +34,8 @@ class JobParams:
     partitions: int  # 0 = Spark's default parallelism
     run_id: str
     artifact_sha256: str | None
+    engine: str = DEFAULT_ENGINE  # keras | openvino | onnxruntime (engines.py)
+    precision: str = DEFAULT_PRECISION  # f32 (parity-safe) | bf16 | int8 (opt-in, flagged not parity-safe)
 
     def settings(self) -> dict:
         """The manifest's `settings` block: every argument that changes the computed result."""
@@ -45,6 +49,8 @@ class JobParams:
             "pca_k": d["pca_k"],
             "pca_variance": d["pca_variance"],
             "pca_standardize": d["pca_standardize"],
+            "engine": d["engine"],
+            "precision": d["precision"],
         }
 
 
@@ -129,6 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="images per Arrow batch fed to the model (default 64)")
     p.add_argument("--partitions", type=_positive_int("--partitions", 0, 1_000_000), default=0,
                    help="repartition the images to this many partitions; 0 = Spark's default parallelism")
+    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
+                   help=f"inference engine; the driver converts the model once (default {DEFAULT_ENGINE})")
+    p.add_argument("--precision", choices=PRECISIONS, default=DEFAULT_PRECISION,
+                   help="f32 (default, parity-safe); bf16 (openvino) or int8 (onnxruntime) are faster, NOT parity-safe")
     p.add_argument("--run-id", type=_run_id, default=None, help="default: UTC timestamp + random suffix")
     p.add_argument("--artifact-sha256", type=_sha256, default=None, help="recorded in the manifest (given by the workbench)")
     return p
@@ -141,6 +151,8 @@ def parse_args(argv: list[str]) -> JobParams:
     input_uri, output_uri = normalize_uri(a.input), normalize_uri(a.output)
     if input_uri.startswith(output_uri) or output_uri.startswith(input_uri):
         parser.error(f"--output ({output_uri}) must not be inside --input ({input_uri}) or contain it: choose a separate folder")
+    if a.precision not in SUPPORTED_PRECISIONS[a.engine]:
+        parser.error(f"--engine {a.engine} supports --precision {' | '.join(SUPPORTED_PRECISIONS[a.engine])}, not {a.precision}")
     return JobParams(
         input_uri=input_uri,
         output_uri=output_uri,
@@ -154,4 +166,6 @@ def parse_args(argv: list[str]) -> JobParams:
         partitions=a.partitions,
         run_id=a.run_id or generate_run_id(),
         artifact_sha256=a.artifact_sha256,
+        engine=a.engine,
+        precision=a.precision,
     )

@@ -3,10 +3,10 @@
 Design, and why:
 - A pandas *iterator* UDF (type hints, Spark >= 3.0): the model is set up once per Python worker and then fed every
   Arrow batch of every task that worker runs. Python workers are reused between tasks (spark.python.worker.reuse,
-  on by default), so a module-level cache keyed by the weights' hash builds the model once per worker, from the
-  broadcast arrays, never from storage.
-- TensorFlow uses `spark.task.cpus` intra-op threads and 1 inter-op thread: Spark already runs one task per core,
-  so letting TF spread each task over every core would oversubscribe the machine.
+  on by default), so a module-level cache keyed by the converted model's hash sets the model up once per worker,
+  from the broadcast (engines.ConvertedModel: Keras weights, OpenVINO IR or ONNX bytes), never from storage.
+- The engine runs on `spark.task.cpus` threads (runners.py): Spark already runs one task per core, so letting it
+  spread each task over every core would oversubscribe the machine. Only `--engine keras` imports TensorFlow here.
 - Bad images never fail the task: they come back with null features and a short reason (preprocess.py).
 - An accumulator counts featurized images so the driver can prove the UDF ran once per image (main.py).
 """
@@ -23,8 +23,9 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from .model import build_model, preprocess_input
+from .model import preprocess_input
 from .preprocess import decode_batch
+from .runners import Forward, make_forward
 
 FEATURES_STRUCT = T.StructType(
     [
@@ -38,27 +39,11 @@ FEATURES_STRUCT = T.StructType(
 class FeaturizeParams:
     image_size: int
     interpolation: str
-    weights_key: str  # the weights' arrays sha256: identifies the cached model in a worker
+    model_key: str  # the converted model's sha256 (engines.ConvertedModel.key): identifies it in a worker's cache
 
 
-# Per Python worker process: (weights_key, image_size) -> a compiled forward function. Survives between tasks.
-_MODEL_CACHE: dict[tuple[str, int], object] = {}
-_THREADS_SET = False
-
-
-def _configure_threads(cpus: int) -> None:
-    """Pin TF's thread pools before its runtime starts (it can be set only once per process)."""
-    global _THREADS_SET
-    if _THREADS_SET:
-        return
-    import tensorflow as tf
-
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(cpus)
-        tf.config.threading.set_inter_op_parallelism_threads(1)
-    except RuntimeError:  # TF already initialised in this process (e.g. local tests calling the UDF body): keep it
-        pass
-    _THREADS_SET = True
+# Per Python worker process: (model_key, image_size) -> a forward function. Survives between tasks.
+_MODEL_CACHE: dict[tuple[str, int], Forward] = {}
 
 
 def task_cpus() -> int:
@@ -68,25 +53,15 @@ def task_cpus() -> int:
     return max(1, int(ctx.cpus())) if ctx is not None else max(1, os.cpu_count() or 1)
 
 
-def cached_forward(params: FeaturizeParams, broadcast_weights, cpus: int):
-    """The worker's model: built once from the broadcast arrays, then a traced function reused for every batch.
+def cached_forward(params: FeaturizeParams, broadcast_model, cpus: int) -> Forward:
+    """The worker's model: set up once from the broadcast, then reused for every batch of every task.
 
-    `broadcast_weights.value` is read only on a cache miss: unpickling 9 MB per task would be wasted work.
+    `broadcast_model.value` is read only on a cache miss: unpickling megabytes per task would be wasted work.
     """
-    key = (params.weights_key, params.image_size)
+    key = (params.model_key, params.image_size)
     fn = _MODEL_CACHE.get(key)
     if fn is None:
-        _configure_threads(cpus)
-        import tensorflow as tf
-
-        model = build_model(params.image_size)
-        model.set_weights(broadcast_weights.value)
-        s = params.image_size
-        fn = tf.function(
-            lambda x: model(x, training=False),
-            input_signature=[tf.TensorSpec([None, s, s, 3], tf.float32)],
-            reduce_retracing=True,
-        )
+        fn = make_forward(broadcast_model.value, cpus)
         _MODEL_CACHE[key] = fn
     return fn
 
@@ -102,12 +77,12 @@ def featurize_contents(forward, contents: pd.Series, params: FeaturizeParams) ->
     return pd.DataFrame({"features": features, "error": errors})
 
 
-def featurize_column(content: Column, params: FeaturizeParams, broadcast_weights, counter) -> Column:
+def featurize_column(content: Column, params: FeaturizeParams, broadcast_model, counter) -> Column:
     """The UDF applied to a binary `content` column: a struct<features array<float>, error string>."""
 
     @F.pandas_udf(FEATURES_STRUCT)
     def featurize(batches: Iterator[pd.Series]) -> Iterator[pd.DataFrame]:
-        forward = cached_forward(params, broadcast_weights, task_cpus())
+        forward = cached_forward(params, broadcast_model, task_cpus())
         for contents in batches:
             out = featurize_contents(forward, contents, params)
             counter.add(len(contents))

@@ -17,6 +17,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from .cli import JobParams, parse_args
+from .engines import convert, not_parity_safe_warning
 from .errors import JobError
 from .features import FeaturizeParams, featurize_column
 from .images import ReadParams, read_images
@@ -54,9 +55,24 @@ class StageTimer:
         return {**self.timings, "total": time.perf_counter() - self._t0}
 
 
-def featurize(images: DataFrame, params: FeaturizeParams, broadcast_weights, counter) -> DataFrame:
+def run_concurrently(writes: list) -> None:
+    """Run independent writes from driver threads (Spark accepts jobs from several threads).
+
+    Why: each output is a small Spark job whose time is mostly fixed cost: scheduling, and on object stores the
+    commit (S3A's default committer renames = copies every file, twice). Overlapping them hides that latency.
+    The first failure is raised after all have finished, so no write is left running behind an error.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(writes), thread_name_prefix="fruits-write") as pool:
+        futures = [pool.submit(w) for w in writes]
+    for f in futures:
+        f.result()
+
+
+def featurize(images: DataFrame, params: FeaturizeParams, broadcast_model, counter) -> DataFrame:
     """(key, label, content) -> (key, label, features, reason). Pure DataFrame transform (the UDF does the work)."""
-    out = featurize_column(F.col("content"), params, broadcast_weights, counter)
+    out = featurize_column(F.col("content"), params, broadcast_model, counter)
     return images.select("key", "label", out.alias("out")).select(
         "key", "label", F.col("out.features").alias("features"), F.col("out.error").alias("reason")
     )
@@ -98,15 +114,20 @@ def run(spark: SparkSession, params: JobParams) -> dict:
 
     with timer.stage("weights"):
         weights = load_weights(spark, params.weights, params.image_size)
-        broadcast_weights = sc.broadcast(weights.arrays)
-    say(f"weights {params.weights} ({weights.source}, sha256 {weights.sha256[:12]}), broadcast {weights.broadcast_bytes()} bytes")
+    with timer.stage("convert"):  # once, on the driver: executors get the converted model only
+        model, _ = convert(weights.arrays, params.image_size, params.engine, params.precision)
+        broadcast_model = sc.broadcast(model)
+    say(f"weights {params.weights} ({weights.source}, sha256 {weights.sha256[:12]}); engine {model.engine} "
+        f"{model.precision}, broadcast {model.broadcast_bytes()} bytes")
     if not weights.meaningful:
         say(f"WARNING: {NOT_MEANINGFUL}")
+    if not model.parity_safe:
+        say(f"WARNING: {not_parity_safe_warning(model.engine, model.precision)}")
 
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(params.arrow_batch_size))
     counter = sc.accumulator(0)
-    fparams = FeaturizeParams(params.image_size, params.interpolation, weights.arrays_sha256)
-    featurized = featurize(images, fparams, broadcast_weights, counter).persist(StorageLevel.MEMORY_AND_DISK)
+    fparams = FeaturizeParams(params.image_size, params.interpolation, model.key)
+    featurized = featurize(images, fparams, broadcast_model, counter).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         with timer.stage("featurize"):
             counts = count_rows(inputs, featurized, counter)
@@ -116,10 +137,13 @@ def run(spark: SparkSession, params: JobParams) -> dict:
         say(f"featurized {counts.featurized}: {counts.features} feature rows, {counts.errors} errors")
 
         features = featurized.where(F.col("reason").isNull()).select("key", "label", "features")
-        errors = featurized.where(F.col("reason").isNotNull()).select("key", "label", "reason")
+        # Error rows are few and small: one file, not one (mostly empty) file per partition.
+        errors = featurized.where(F.col("reason").isNotNull()).select("key", "label", "reason").coalesce(1)
         with timer.stage("write"):
-            write_parquet(features, layout.features)
-            write_parquet(errors, layout.errors)
+            run_concurrently([
+                lambda: write_parquet(features, layout.features),
+                lambda: write_parquet(errors, layout.errors),
+            ])
         if counts.features < 2:
             raise JobError(
                 f"only {counts.features} of {inputs} images could be decoded: PCA needs at least 2; "
@@ -132,15 +156,17 @@ def run(spark: SparkSession, params: JobParams) -> dict:
         say(f"PCA k={pca.k} ({pca.k_mode}), variance kept {pca.variance_kept:.4f}")
 
         with timer.stage("write"):
-            write_parquet(projected, layout.pca)
-            write_single_csv(storage, csv_frame(projected, pca.k), layout)
-            pca.model.write().overwrite().save(layout.pca_model)
-            pca.scaler.write().overwrite().save(layout.pca_scaler)
-            write_parquet(components_frame(spark, pca), layout.pca_components)
-            write_json(storage, layout.explained_variance, explained_variance_json(pca))
+            run_concurrently([
+                lambda: write_parquet(projected, layout.pca),
+                lambda: write_single_csv(storage, csv_frame(projected, pca.k), layout),
+                lambda: pca.model.write().overwrite().save(layout.pca_model),
+                lambda: pca.scaler.write().overwrite().save(layout.pca_scaler),
+                lambda: write_parquet(components_frame(spark, pca).coalesce(1), layout.pca_components),
+                lambda: write_json(storage, layout.explained_variance, explained_variance_json(pca)),
+            ])
     finally:
         featurized.unpersist()
-        broadcast_weights.unpersist()
+        broadcast_model.unpersist()
 
     timings = timer.finish()
     manifest = build_manifest(
@@ -151,6 +177,7 @@ def run(spark: SparkSession, params: JobParams) -> dict:
         feature_dim=pca.components.shape[0],
         pca=pca,
         weights=weights,
+        model=model,
         versions=library_versions(spark.version),
         spark_info={"master": sc.master, "app_id": sc.applicationId, "default_parallelism": sc.defaultParallelism,
                     "partitions": partitions},

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from importlib import resources
 
 from .cli import JobParams
+from .engines import ConvertedModel, engine_versions, not_parity_safe_warning
 from .model import LoadedWeights
 from .pca import PcaResult
 
@@ -79,6 +80,7 @@ def library_versions(spark_version: str) -> dict:
         "pandas": pandas.__version__,
         "pyarrow": pyarrow.__version__,
         "pillow": PIL.__version__,
+        **engine_versions(),
     }
 
 
@@ -93,6 +95,20 @@ def weights_block(w: LoadedWeights) -> dict:
     }
     if not w.meaningful:
         block["warning"] = NOT_MEANINGFUL
+    return block
+
+
+def engine_block(m: ConvertedModel) -> dict:
+    """What ran the model on the executors; `parity_safe` is false for the opt-in reduced precisions."""
+    block = {
+        "name": m.engine,
+        "precision": m.precision,
+        "parity_safe": m.parity_safe,
+        "model_sha256": m.key,
+        "broadcast_bytes": m.broadcast_bytes(),
+    }
+    if not m.parity_safe:
+        block["warning"] = not_parity_safe_warning(m.engine, m.precision)
     return block
 
 
@@ -121,6 +137,7 @@ def build_manifest(
     feature_dim: int,
     pca: PcaResult,
     weights: LoadedWeights,
+    model: ConvertedModel,
     versions: dict,
     spark_info: dict,
     timings: dict,
@@ -139,6 +156,7 @@ def build_manifest(
         "feature_dim": feature_dim,
         "pca": pca_block(pca, params),
         "weights": weights_block(weights),
+        "engine": engine_block(model),
         "artifact": {"sha256": params.artifact_sha256, "code_sha256": code_sha256()},
         "settings": params.settings(),
         "versions": versions,
@@ -146,6 +164,8 @@ def build_manifest(
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
         "outputs": outputs,
     }
-    if not weights.meaningful:
-        manifest["warnings"] = [NOT_MEANINGFUL]
+    warnings = ([] if weights.meaningful else [NOT_MEANINGFUL]) + (
+        [] if model.parity_safe else [not_parity_safe_warning(model.engine, model.precision)])
+    if warnings:
+        manifest["warnings"] = warnings
     return manifest

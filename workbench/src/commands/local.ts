@@ -15,6 +15,7 @@ interface LocalOptions {
   runId?: string;
   dryRun?: boolean;
   backend?: string;
+  engine?: string;
 }
 
 export const command: CommandSpec = {
@@ -24,6 +25,7 @@ export const command: CommandSpec = {
     cmd
       .option('--input <dir-or-uri>', `folder of images to upload, or an s3:// URI in the stack's bucket (default: job.input, ${SYNTHETIC_SAMPLE})`)
       .option('--weights <spec>', 'auto | imagenet | PATH to a Keras weights file | random:SEED (default: job.weights, auto)')
+      .option('--engine <engine>', 'keras | openvino | onnxruntime: who runs the model on the executors (default: job.engine)')
       .option('--backend <backend>', 'stack backend: auto (docker when an engine answers, else native) | native | docker')
       .option('--keep', 'leave the stack running after the run (npm run stop stops it; the next run reuses it)')
       .option('--run-id <id>', 'name of the run (default: UTC time + random suffix); an existing runs/<id>/ is replaced')
@@ -37,6 +39,7 @@ export const command: CommandSpec = {
       input: o.input !== undefined ? resolveFlagPath(o.input, cwd) : undefined,
       weights: o.weights !== undefined ? resolveFlagPath(o.weights, cwd) : undefined,
       backend: o.backend,
+      engine: o.engine,
     });
     const target = localStackTarget(cfg, ctx, { keep: Boolean(o.keep), runId: o.runId, inputSource: o.input !== undefined ? '--input' : 'job.input', cwd });
     const plan = await target.plan();

@@ -17,6 +17,7 @@ export interface ConfigOverrides {
   profile?: string;
   input?: string;
   weights?: string;
+  engine?: string;
   backend?: string;
   region?: string;
   budgetEur?: string | number;
@@ -28,6 +29,7 @@ export const ENV_VARS: Record<keyof ConfigOverrides, string> = {
   profile: 'WORKBENCH_PROFILE',
   input: 'WORKBENCH_INPUT',
   weights: 'WORKBENCH_WEIGHTS',
+  engine: 'WORKBENCH_ENGINE',
   backend: 'WORKBENCH_BACKEND',
   region: 'WORKBENCH_REGION',
   budgetEur: 'WORKBENCH_BUDGET_EUR',
@@ -107,6 +109,7 @@ export function loadConfig(opts: LoadOptions): WorkbenchConfig {
   const merged = structuredClone(raw);
   if (overrides.input !== undefined) setPath(merged, 'job.input', overrides.input);
   if (overrides.weights !== undefined) setPath(merged, 'job.weights', overrides.weights);
+  if (overrides.engine !== undefined) setPath(merged, 'job.engine', overrides.engine);
   if (overrides.backend !== undefined) setPath(merged, 'stack.backend', overrides.backend);
 
   const parsed = FileConfigSchema.safeParse(merged);

@@ -22,6 +22,15 @@ const region = z
 const weightsSpec = z.string().min(1);
 
 export const INTERPOLATIONS = ['nearest', 'bilinear', 'bicubic', 'lanczos'] as const;
+/** The job's --engine and --precision choices (pipeline/src/fruits_pipeline/engines.py). */
+export const ENGINES = ['keras', 'openvino', 'onnxruntime'] as const;
+export const PRECISIONS = ['f32', 'bf16', 'int8'] as const;
+export const DEFAULT_ENGINE = 'openvino';
+export const SUPPORTED_PRECISIONS: Record<(typeof ENGINES)[number], readonly (typeof PRECISIONS)[number][]> = {
+  keras: ['f32'],
+  openvino: ['f32', 'bf16'],
+  onnxruntime: ['f32', 'int8'],
+};
 
 /** What the job computes. Identical on every profile. */
 export const JobSchema = z
@@ -35,6 +44,13 @@ export const JobSchema = z
     arrowBatchSize: z.number().int().min(1).max(100_000).default(64),
     /** 0 = Spark's default parallelism. */
     partitions: z.number().int().min(0).default(0),
+    /**
+     * Who runs the model on the executors; the driver converts the Keras model once and broadcasts the result.
+     * The default is the fastest engine whose features match Keras at cosine >= 0.9999 on every shared image.
+     */
+    engine: z.enum(ENGINES).default(DEFAULT_ENGINE),
+    /** f32 is parity-safe; bf16 (openvino) and int8 (onnxruntime) are faster opt-ins, flagged in the manifest. */
+    precision: z.enum(PRECISIONS).default('f32'),
     pca: z
       .object({
         /** A fixed k, or 'auto' to choose the smallest k reaching varianceThreshold. */
@@ -45,7 +61,16 @@ export const JobSchema = z
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((job, ctx) => {
+    if (!SUPPORTED_PRECISIONS[job.engine].includes(job.precision)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['precision'],
+        message: `engine ${job.engine} supports precision ${SUPPORTED_PRECISIONS[job.engine].join(' | ')}, not ${job.precision}`,
+      });
+    }
+  });
 
 export const StorageSchema = z
   .object({

@@ -3,15 +3,21 @@
  * keeps pointing at the exact bytes it was made with, and describes the four files for upload.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { packArtifact, type Artifact } from '../job/artifact.js';
 import { describeFile } from '../storage/local-folder.js';
+import type { LocalFile } from '../storage/upload-plan.js';
 import type { ArtifactFiles } from './plan.js';
 
 export type PackArtifact = (root: string, outDir: string) => Promise<Artifact>;
 
-export async function preparePromoteArtifact(root: string, cacheDir: string, pack: PackArtifact = packArtifact): Promise<ArtifactFiles> {
+/**
+ * `wheelsDir`: a wheelhouse of the runtime lock (setup/wheelhouse.ts). Its wheels travel inside the artifact so
+ * that no node needs PyPI; pyspark's is left out (the EMR release brings its own Spark, and the bootstrap's
+ * filter drops the pin).
+ */
+export async function preparePromoteArtifact(root: string, cacheDir: string, wheelsDir?: string, pack: PackArtifact = packArtifact): Promise<ArtifactFiles> {
   const base = path.join(cacheDir, 'promote', 'artifacts');
   await mkdir(base, { recursive: true });
   const tmp = await mkdtemp(path.join(base, 'tmp-'));
@@ -22,7 +28,7 @@ export async function preparePromoteArtifact(root: string, cacheDir: string, pac
     if (existsSync(final)) await rm(tmp, { recursive: true, force: true });
     else await rename(tmp, final);
     const at = (p: string) => path.join(final, path.basename(p));
-    art = { ...packed, dir: final, zip: at(packed.zip), entrypoint: at(packed.entrypoint), lock: at(packed.lock), bootstrap: at(packed.bootstrap) };
+    art = { ...packed, dir: final, zip: at(packed.zip), entrypoint: at(packed.entrypoint), lock: at(packed.lock), bootstrap: at(packed.bootstrap), filter: at(packed.filter) };
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     throw err;
@@ -34,6 +40,14 @@ export async function preparePromoteArtifact(root: string, cacheDir: string, pac
       entrypoint: await describeFile(art.entrypoint),
       lock: await describeFile(art.lock),
       bootstrap: await describeFile(art.bootstrap),
+      filter: await describeFile(art.filter),
     },
+    wheels: wheelsDir ? await shippedWheels(wheelsDir) : [],
   };
+}
+
+/** The wheels to ship: every runtime wheel but pyspark's. */
+export async function shippedWheels(wheelsDir: string): Promise<LocalFile[]> {
+  const names = (await readdir(wheelsDir)).filter((f) => f.endsWith('.whl') && !/^pyspark-/i.test(f)).sort();
+  return Promise.all(names.map((f) => describeFile(path.join(wheelsDir, f), `wheels/${f}`)));
 }

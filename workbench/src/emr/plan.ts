@@ -24,7 +24,9 @@ export const PLAN_FORMAT = 'fruits-workbench/promote-plan@1';
 /** The packed job artifact (job/artifact.ts), each file described for upload. */
 export interface ArtifactFiles {
   sha256: string;
-  files: { zip: LocalFile; entrypoint: LocalFile; lock: LocalFile; bootstrap: LocalFile };
+  files: { zip: LocalFile; entrypoint: LocalFile; lock: LocalFile; bootstrap: LocalFile; filter: LocalFile };
+  /** The runtime wheels (relPath wheels/<file>), installed by the bootstrap action with --no-index. */
+  wheels: LocalFile[];
 }
 
 export type PromoteInput =
@@ -155,12 +157,16 @@ export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs
   }
 
   // The artifact: content-addressed, so an unchanged artifact is never uploaded twice.
-  const artifactUri: Record<keyof ArtifactFiles['files'], string> = { zip: '', entrypoint: '', lock: '', bootstrap: '' };
-  for (const name of ['zip', 'entrypoint', 'lock', 'bootstrap'] as const) {
+  const artifactUri: Record<keyof ArtifactFiles['files'], string> = { zip: '', entrypoint: '', lock: '', bootstrap: '', filter: '' };
+  for (const name of ['zip', 'entrypoint', 'lock', 'bootstrap', 'filter'] as const) {
     const f = inputs.artifact.files[name];
     const key = joinKey(artifactPrefix, path.basename(f.absPath));
     uploads.push({ role: 'artifact', source: f.absPath, key, bytes: f.size, md5: f.md5 });
     artifactUri[name] = s3Uri(bucket, key);
+  }
+  // The runtime wheels, under the same content-addressed prefix: uploaded once per artifact.
+  for (const w of inputs.artifact.wheels) {
+    uploads.push({ role: 'artifact', source: w.absPath, key: joinKey(artifactPrefix, 'wheels', path.basename(w.absPath)), bytes: w.size, md5: w.md5 });
   }
 
   // Weights: a local file travels with the run; everything else is passed as is.
@@ -209,8 +215,9 @@ export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs
     AutoTerminationPolicy: { IdleTimeout: profile.idleTimeoutMinutes * 60 },
     BootstrapActions: [
       {
-        Name: 'Install the pinned Python dependencies (requirements.lock without pyspark)',
-        ScriptBootstrapAction: { Path: artifactUri.bootstrap, Args: [artifactUri.lock, release.python] },
+        // From the wheels shipped in the artifact, checked against the lock's hashes: no node needs PyPI.
+        Name: 'Install the pinned Python runtime from the shipped wheels (requirements.lock without pyspark)',
+        ScriptBootstrapAction: { Path: artifactUri.bootstrap, Args: [`${s3Uri(bucket, artifactPrefix)}/`, release.python, release.spark] },
       },
     ],
     Configurations: [

@@ -28,6 +28,8 @@ export function jobArguments(a: JobArgsInput): string[] {
     '--interpolation', a.job.interpolation,
     '--arrow-batch-size', String(a.job.arrowBatchSize),
     '--partitions', String(a.job.partitions),
+    '--engine', a.job.engine,
+    '--precision', a.job.precision,
     '--run-id', a.runId,
     '--artifact-sha256', a.artifactSha256,
   );

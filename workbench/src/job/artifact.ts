@@ -26,6 +26,8 @@ export interface Artifact {
   entrypoint: string;
   lock: string;
   bootstrap: string;
+  /** The tested filter that drops pyspark from the lock on EMR (the release brings its own Spark). */
+  filter: string;
   /** sha256 of the canonical listing (see the module comment). */
   sha256: string;
 }
@@ -35,6 +37,7 @@ export const ARTIFACT_FILES = {
   entrypoint: 'entrypoint.py',
   lock: 'requirements.lock',
   bootstrap: 'bootstrap.sh',
+  filter: 'runtime-lock-filter.sh',
 } as const;
 
 /** Where each artifact file comes from, relative to the repo root. */
@@ -43,6 +46,7 @@ export const ARTIFACT_SOURCES = {
   entrypoint: 'pipeline/entrypoint.py',
   lock: 'pipeline/requirements.lock',
   bootstrap: 'pipeline/emr/bootstrap.sh',
+  filter: 'pipeline/emr/runtime-lock-filter.sh',
 } as const;
 
 /**
@@ -102,6 +106,7 @@ export async function packArtifact(root: string, outDir: string): Promise<Artifa
   const entrypointSrc = requireSource(root, ARTIFACT_SOURCES.entrypoint, 'the file spark-submit runs');
   const lockSrc = requireSource(root, ARTIFACT_SOURCES.lock, 'the pinned Python dependencies');
   const bootstrapSrc = requireSource(root, ARTIFACT_SOURCES.bootstrap, "EMR's bootstrap action");
+  const filterSrc = requireSource(root, ARTIFACT_SOURCES.filter, 'the lock filter the bootstrap action runs');
 
   await mkdir(outDir, { recursive: true });
   const artifact: Artifact = {
@@ -110,12 +115,14 @@ export async function packArtifact(root: string, outDir: string): Promise<Artifa
     entrypoint: path.join(outDir, ARTIFACT_FILES.entrypoint),
     lock: path.join(outDir, ARTIFACT_FILES.lock),
     bootstrap: path.join(outDir, ARTIFACT_FILES.bootstrap),
+    filter: path.join(outDir, ARTIFACT_FILES.filter),
     sha256: '',
   };
   await writeFile(artifact.zip, await zipPackage(packageDir));
   await copyFile(entrypointSrc, artifact.entrypoint);
   await copyFile(lockSrc, artifact.lock);
   await copyFile(bootstrapSrc, artifact.bootstrap);
+  await copyFile(filterSrc, artifact.filter);
 
   const shas: Record<string, string> = {};
   for (const key of Object.keys(ARTIFACT_FILES) as (keyof typeof ARTIFACT_FILES)[]) {

@@ -68,6 +68,7 @@ export async function ensureSetup(
       s3aJars,
       minio,
       javaHome: pre.javaHome,
+      python311: pre.python311,
     };
   } finally {
     signal.removeEventListener('abort', onAbort);

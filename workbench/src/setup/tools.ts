@@ -13,4 +13,6 @@ export interface ToolPaths {
   /** MinIO server binary built by `go install` (cached). */
   minio: string;
   javaHome: string;
+  /** The system python3.11 the venv was made from (the rehearsal makes a fresh environment from it). */
+  python311: string;
 }

@@ -1,6 +1,8 @@
 /**
- * The Python venv the job and its tests run in, built from pipeline/requirements.lock (hashed pins) with
- * python3.11 -m venv into <cacheDir>/venvs/<sha256(lock)[:12]>/. A changed lock gives a new folder; a marker
+ * The Python venv the job and its tests run in, built with python3.11 -m venv from the two hashed locks:
+ * pipeline/requirements.lock (the runtime: what a Spark node needs) and pipeline/requirements-test.lock (the test
+ * and notebook tools, constrained to the runtime pins), installed by ONE pip call so they resolve together.
+ * Folder: <cacheDir>/venvs/<sha256(runtime lock + test lock)[:12]>/. A changed lock gives a new folder; a marker
  * written only after pip succeeded tells a finished venv from an interrupted one, which is rebuilt. The
  * pipeline package itself is not installed: the job ships as a zip (--py-files), tests use PYTHONPATH.
  */
@@ -8,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import type { Output } from '../commands/types.js';
+import type { Output } from '../terminal/index.js';
 import { AbortedError, PrerequisiteError } from '../errors.js';
 import { withFileLock } from './lock.js';
 import { formatTail } from './logs.js';
@@ -22,13 +24,36 @@ export interface Venv {
 
 const MARKER = '.fruits-workbench-complete.json';
 
+/** The runtime lock: what the job needs on a node (the EMR bootstrap and the Docker image install it). */
 export function lockFilePath(root: string): string {
   return path.join(root, 'pipeline', 'requirements.lock');
 }
 
-export function venvDirFor(cacheDir: string, lockText: string | Buffer): string {
-  const id = createHash('sha256').update(lockText).digest('hex').slice(0, 12);
-  return path.join(cacheDir, 'venvs', id);
+/** The test/dev extras, constrained to the runtime pins (pytest, moto[server], scikit-learn, notebook tools). */
+export function testLockFilePath(root: string): string {
+  return path.join(root, 'pipeline', 'requirements-test.lock');
+}
+
+/** Every lock the project venv installs, in install order: the runtime lock first. */
+export function venvLockFiles(root: string): string[] {
+  return [lockFilePath(root), testLockFilePath(root)];
+}
+
+/** The venv folder for these lock texts (in venvLockFiles order): any change to any of them gives a new folder. */
+export function venvDirFor(cacheDir: string, ...lockTexts: (string | Buffer)[]): string {
+  const h = createHash('sha256');
+  for (const text of lockTexts) h.update(text);
+  return path.join(cacheDir, 'venvs', h.digest('hex').slice(0, 12));
+}
+
+/** The project venv's folder, from the locks in the checkout (what ensureVenv builds; tests look it up with this). */
+export function projectVenvDir(root: string, cacheDir: string): string {
+  return venvDirFor(cacheDir, ...venvLockFiles(root).map((f) => readFileSync(f)));
+}
+
+/** `-r <lock>` for every lock: pip installs them in one resolution. */
+export function pipRequirementArgs(locks: string[]): string[] {
+  return locks.flatMap((l) => ['-r', l]);
 }
 
 function readMarker(dir: string): Venv | undefined {
@@ -50,13 +75,15 @@ export async function ensureVenv(opts: {
   out: Output;
   signal: AbortSignal;
 }): Promise<Venv> {
-  const lock = lockFilePath(opts.root);
-  if (!existsSync(lock)) {
-    throw new PrerequisiteError(`${lock} not found`, 'restore pipeline/requirements.lock from git (see pipeline/README.md to regenerate it)');
+  const locks = venvLockFiles(opts.root);
+  for (const lock of locks) {
+    if (!existsSync(lock)) {
+      throw new PrerequisiteError(`${lock} not found`, `restore ${path.relative(opts.root, lock)} from git (see pipeline/README.md to regenerate it)`);
+    }
   }
-  const dir = venvDirFor(opts.cacheDir, readFileSync(lock));
+  const dir = projectVenvDir(opts.root, opts.cacheDir);
   const logFile = path.join(opts.cacheDir, 'logs', `venv-${path.basename(dir)}.log`);
-  const what = `python venv (${path.relative(opts.root, lock)})`;
+  const what = `python venv (${locks.map((l) => path.relative(opts.root, l)).join(' + ')})`;
   return cachedStep(
     opts.out,
     what,
@@ -90,13 +117,14 @@ export async function ensureVenv(opts: {
           };
           await run(opts.python311, ['-m', 'venv', dir]);
           const python = path.join(dir, 'bin', 'python');
-          await run(python, ['-m', 'pip', 'install', '--no-input', '--require-hashes', '-r', lock]);
+          // One resolver run over both locks: the shared pins are identical (tests/test_lock.py), pip merges them.
+          await run(python, ['-m', 'pip', 'install', '--no-input', '--require-hashes', ...pipRequirementArgs(locks)]);
           const r = await execa(python, ['-c', 'import os, pyspark; print(os.path.dirname(pyspark.__file__))'], {
             env: opts.env,
             extendEnv: false,
           });
           const sparkHome = r.stdout.trim();
-          writeFileSync(path.join(dir, MARKER), JSON.stringify({ lockSha256: path.basename(dir), sparkHome }, null, 2));
+          writeFileSync(path.join(dir, MARKER), JSON.stringify({ locksSha256: path.basename(dir), sparkHome }, null, 2));
           return { dir, python, sparkHome };
         },
       ),

@@ -31,7 +31,9 @@ import { parseManifest } from '../job/manifest.js';
 import { compareOutputs } from '../parity/compare-outputs.js';
 import { openRunSource } from '../outputs/source.js';
 import { newRunId } from '../run/run-id.js';
-import { ensureSetup } from '../setup/index.js';
+import { ensureSetup, type ToolPaths } from '../setup/index.js';
+import { lockFilePath } from '../setup/venv.js';
+import { ensureWheelhouse } from '../setup/wheelhouse.js';
 import { kerasCacheFile, resolveWeights } from '../setup/weights.js';
 import { describeFile, scanImageFolder } from '../storage/local-folder.js';
 import { toEmrUri } from '../storage/s3-uri.js';
@@ -63,8 +65,10 @@ export const parityAgainstLocal: PromoteParity = async ({ cfg, localRunDir, emrO
 
 export interface EmrTargetOptions {
   region: EuRegion;
-  /** No AWS call at all: the account id stays a placeholder. */
+  /** No AWS call at all: the account id stays a placeholder (unless accountId gives one). */
   dryRun: boolean;
+  /** The account id to plan with when no AWS call is made (the rehearsal's placeholder). */
+  accountId?: string;
   /** The local run to check against (default: the newest local run of the same input). */
   localRun?: string;
   /** The AWS clients for a region, created on first use (never for a dry run) and closed by the scope. */
@@ -76,10 +80,9 @@ export interface EmrTargetOptions {
 }
 
 /** The weights for EMR: what the local run would use, as a file in the bucket, an s3:// URI or random:SEED. */
-async function resolvePromoteWeights(cfg: WorkbenchConfig, ctx: RunContext): Promise<PromotePlanWeights> {
+async function resolvePromoteWeights(cfg: WorkbenchConfig, ctx: RunContext, tools: ToolPaths): Promise<PromotePlanWeights> {
   let spec = cfg.job.weights;
   if (spec.kind === 'auto') {
-    const tools = await ensureSetup(cfg, ctx.out, ctx.signal, ctx.env);
     const resolved = await resolveWeights(cfg, tools, ctx.out, ctx.signal, ctx.env);
     ctx.out.info(`weights: ${resolved.description}`);
     spec = resolved.weights;
@@ -133,9 +136,12 @@ export function emrTarget(cfg: WorkbenchConfig, ctx: RunContext, o: EmrTargetOpt
 
     async plan() {
       const input = await resolveInput(cfg, ctx);
-      const artifact = await preparePromoteArtifact(cfg.root, cfg.cacheDir);
-      const weights = await resolvePromoteWeights(cfg, ctx);
-      let identity: { account?: string; arn?: string } = {};
+      const tools = await ensureSetup(cfg, ctx.out, ctx.signal, ctx.env);
+      // The runtime wheels ship inside the artifact: the bootstrap action installs them with --no-index.
+      const wheels = await ensureWheelhouse(lockFilePath(cfg.root), tools.python, cfg.cacheDir, ctx.out, ctx.signal);
+      const artifact = await preparePromoteArtifact(cfg.root, cfg.cacheDir, wheels);
+      const weights = await resolvePromoteWeights(cfg, ctx, tools);
+      let identity: { account?: string; arn?: string } = { account: o.accountId };
       if (!o.dryRun) {
         // The default bucket name carries the account id (bucket names are global): then the identity is
         // required. Otherwise it only tags the cluster with who started it (--cleanup), so it is best effort.
@@ -145,7 +151,7 @@ export function emrTarget(cfg: WorkbenchConfig, ctx: RunContext, o: EmrTargetOpt
           return undefined;
         });
         identity = { account: me?.Account, arn: me?.Arn };
-      } else if (!profile.bucket) {
+      } else if (!profile.bucket && !o.accountId) {
         ctx.out.info('dry run: the bucket name needs your account id, shown as {account-id} (set profiles.<emr>.bucket to fix it)');
       }
       const now = new Date();

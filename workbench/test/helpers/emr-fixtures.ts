@@ -38,7 +38,9 @@ export function fakeArtifact(sha = 'f'.repeat(64)): ArtifactFiles {
       entrypoint: fakeFile('/art/entrypoint.py', '2'),
       lock: fakeFile('/art/requirements.lock', '3'),
       bootstrap: fakeFile('/art/bootstrap.sh', '4'),
+      filter: fakeFile('/art/runtime-lock-filter.sh', '6'),
     },
+    wheels: [{ ...fakeFile('/wheelhouse/numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.whl', '7'), relPath: 'wheels/numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.whl' }],
   };
 }
 

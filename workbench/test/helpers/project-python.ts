@@ -7,14 +7,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/load.js';
-import { lockFilePath, venvDirFor } from '../../src/setup/venv.js';
+import { projectVenvDir } from '../../src/setup/venv.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 export function projectPython(env: Record<string, string | undefined> = process.env, root = REPO_ROOT): { python?: string; reason?: string } {
   if (env.FRUITS_PYTHON) return { python: env.FRUITS_PYTHON };
   const cacheDir = loadConfig({ root, env }).cacheDir;
-  const venv = venvDirFor(cacheDir, readFileSync(lockFilePath(root)));
+  const venv = projectVenvDir(root, cacheDir);
   if (!existsSync(path.join(venv, '.fruits-workbench-complete.json'))) {
     return { reason: `the project venv is not built (${venv}): run \`npm run setup\` (make test does it first)` };
   }

@@ -97,12 +97,18 @@ describe.skipIf(!moto.python)(`promote against moto (${moto.reason ?? moto.pytho
     const art = path.join(root, 'artifact');
     const { mkdirSync } = await import('node:fs');
     mkdirSync(art, { recursive: true });
-    const files = { zip: 'fruits_pipeline.zip', entrypoint: 'entrypoint.py', lock: 'requirements.lock', bootstrap: 'bootstrap.sh' } as const;
+    const files = { zip: 'fruits_pipeline.zip', entrypoint: 'entrypoint.py', lock: 'requirements.lock', bootstrap: 'bootstrap.sh', filter: 'runtime-lock-filter.sh' } as const;
     for (const f of Object.values(files)) writeFileSync(path.join(art, f), `content of ${f}`);
+    const wheel = path.join(art, 'numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.whl');
+    writeFileSync(wheel, 'a wheel');
     const d = async (f: string) => describeFile(path.join(art, f));
     const { images: inputFiles } = await scanImageFolder(path.join(root, 'fruits-mini'));
     return buildPromotePlan(cfg, {
-      artifact: { sha256: 'a'.repeat(64), files: { zip: await d(files.zip), entrypoint: await d(files.entrypoint), lock: await d(files.lock), bootstrap: await d(files.bootstrap) } },
+      artifact: {
+        sha256: 'a'.repeat(64),
+        files: { zip: await d(files.zip), entrypoint: await d(files.entrypoint), lock: await d(files.lock), bootstrap: await d(files.bootstrap), filter: await d(files.filter) },
+        wheels: [await describeFile(wheel, `wheels/${path.basename(wheel)}`)],
+      },
       input: { kind: 'local', dir: path.join(root, 'fruits-mini'), files: inputFiles },
       runId: '20261125T200102Z-c0ffee',
       weights: { spec: 'random:0' },
@@ -194,11 +200,11 @@ describe.skipIf(!moto.python)(`promote against moto (${moto.reason ?? moto.pytho
     const upload = (p: PromotePlan) => syncUploads(clients.s3, uploadRequestOf(p), { out: recordingOutput(), label: 'upload' });
     const first = await upload(plan);
     const again = await upload(plan);
-    expect(first).toMatchObject({ uploaded: 7, unchanged: 0 });
-    expect(again).toMatchObject({ uploaded: 0, unchanged: 7 });
+    expect(first).toMatchObject({ uploaded: 9, unchanged: 0 });
+    expect(again).toMatchObject({ uploaded: 0, unchanged: 9 });
     writeFileSync(path.join(root, 'fruits-mini', 'Apple', '1_100.jpg'), 'a changed image');
     const changed = await makePlan();
-    expect(await upload(changed)).toMatchObject({ uploaded: 1, unchanged: 6 });
+    expect(await upload(changed)).toMatchObject({ uploaded: 1, unchanged: 8 });
   });
 
   it('mirrors the input folder: an image deleted locally is removed from the bucket before the cluster starts', async () => {
@@ -216,7 +222,7 @@ describe.skipIf(!moto.python)(`promote against moto (${moto.reason ?? moto.pytho
     // The job reads the whole prefix: it now holds exactly the folder's images (provenance.input-set holds).
     expect(await inputKeys()).toEqual(all.filter((k) => k !== removed));
     // The artifact's content-addressed prefix is not mirrored: nothing else was removed.
-    expect((await listObjects(clients.s3, BUCKET, 'artifacts/')).length).toBe(4);
+    expect((await listObjects(clients.s3, BUCKET, 'artifacts/')).length).toBe(6);
   });
 
   it('failed step: prints the tail of the step stderr from the log URI and the cluster ends TERMINATED', async () => {

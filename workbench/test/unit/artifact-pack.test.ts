@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { artifactListing, packArtifact, sha256Hex } from '../../src/job/artifact.js';
 import { PrerequisiteError } from '../../src/errors.js';
 
-/** A minimal repo with the four artifact sources. */
+/** A minimal repo with the five artifact sources. */
 function fakeRepo(): string {
   const root = mkdtempSync(path.join(tmpdir(), 'wb-artifact-'));
   const pkg = path.join(root, 'pipeline/src/fruits_pipeline');
@@ -22,6 +22,7 @@ function fakeRepo(): string {
   writeFileSync(path.join(root, 'pipeline/entrypoint.py'), 'from fruits_pipeline.main import main\n');
   writeFileSync(path.join(root, 'pipeline/requirements.lock'), 'numpy==1.26.4\n');
   writeFileSync(path.join(root, 'pipeline/emr/bootstrap.sh'), '#!/bin/bash\n');
+  writeFileSync(path.join(root, 'pipeline/emr/runtime-lock-filter.sh'), '#!/bin/sh\n');
   return root;
 }
 
@@ -53,9 +54,9 @@ describe('packArtifact', () => {
     expect(names).toEqual(['fruits_pipeline/__init__.py', 'fruits_pipeline/main.py', 'fruits_pipeline/sub/util.py']);
   });
 
-  it('defines the sha256 as that of the sha256sum listing of the four files', async () => {
+  it('defines the sha256 as that of the sha256sum listing of the five files', async () => {
     const art = await packArtifact(fakeRepo(), out());
-    const listing = execFileSync('sha256sum', ['bootstrap.sh', 'entrypoint.py', 'fruits_pipeline.zip', 'requirements.lock'], {
+    const listing = execFileSync('sha256sum', ['bootstrap.sh', 'entrypoint.py', 'fruits_pipeline.zip', 'requirements.lock', 'runtime-lock-filter.sh'], {
       cwd: art.dir,
       encoding: 'utf8',
     });

@@ -21,7 +21,6 @@ const versions = JSON.parse(readFileSync(path.join(root, 'versions.json'), 'utf8
   docker: { baseImage: string };
 };
 const lockPath = path.join(root, 'pipeline/requirements.lock');
-const filterScript = path.join(root, 'docker/spark/lock-without-pyspark.sh');
 
 /** Our rules; returns every problem. */
 function dockerfileProblems(text: string): string[] {
@@ -85,37 +84,5 @@ describe('docker/spark/Dockerfile', () => {
     const broken = mutate(dockerfileText);
     expect(broken).not.toBe(dockerfileText);
     expect(dockerfileProblems(broken).join('\n')).toMatch(problem);
-  });
-});
-
-describe('lock-without-pyspark.sh on the real lock', () => {
-  const lock = readFileSync(lockPath, 'utf8');
-  const requirements = (text: string) => text.split('\n').filter((l) => /^[A-Za-z0-9]/.test(l)).map((l) => l.split(' ')[0]!);
-  const run = (file: string, spark: string) => execFileSync('sh', [filterScript, file, spark], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-
-  it('the lock pins the same pyspark as the image', () => {
-    expect(requirements(lock)).toContain(`pyspark==${versions.spark}`);
-  });
-
-  it('drops pyspark and its hashes, keeps every other pin with its hashes', () => {
-    const out = run(lockPath, versions.spark);
-    expect(requirements(out)).toEqual(requirements(lock).filter((r) => !r.startsWith('pyspark==')));
-    expect(out).not.toMatch(/^pyspark==/m);
-    const hashes = (t: string) => (t.match(/--hash=sha256:[0-9a-f]{64}/g) ?? []).length;
-    const pysparkBlock = lock.slice(lock.indexOf('\npyspark==') + 1).split(/\n(?=[A-Za-z0-9])/)[0]!;
-    expect(hashes(out)).toBe(hashes(lock) - hashes(pysparkBlock));
-    // py4j stays: the venv's py4j serves the image's pyspark (same version as Spark ships).
-    expect(out).toMatch(/^py4j==/m);
-  });
-
-  it('refuses a lock whose pyspark is not the image Spark', () => {
-    expect(() => run(lockPath, '3.5.7')).toThrow(/pins pyspark==3.5.6 but the image's Spark is 3.5.7/);
-  });
-
-  it('refuses a lock without pyspark', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'wb-lock-'));
-    const file = path.join(dir, 'requirements.lock');
-    writeFileSync(file, 'numpy==1.26.4 \\\n    --hash=sha256:aa\n');
-    expect(() => run(file, versions.spark)).toThrow(/pins no pyspark/);
   });
 });

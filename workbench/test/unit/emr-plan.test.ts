@@ -77,12 +77,16 @@ describe('buildPromotePlan', () => {
     expect(plan.uploads.every((u) => u.role === 'artifact')).toBe(true);
   });
 
-  it('sets PYSPARK_PYTHON to the release python for Spark and YARN, and the bootstrap gets the lock', () => {
+  it('sets PYSPARK_PYTHON to the release python for Spark and YARN, and the bootstrap gets the artifact, python and Spark versions', () => {
     const plan = buildPromotePlan(emrConfig(), planInputs());
     const conf = plan.runJobFlow.Configurations!;
     expect(conf.find((c) => c.Classification === 'spark-env')?.Configurations?.[0]?.Properties?.PYSPARK_PYTHON).toBe('/usr/bin/python3.11');
     expect(conf.find((c) => c.Classification === 'yarn-env')?.Configurations?.[0]?.Properties?.PYSPARK_PYTHON).toBe('/usr/bin/python3.11');
-    expect(plan.runJobFlow.BootstrapActions?.[0]?.ScriptBootstrapAction?.Args).toEqual([`s3://fruits-test-bucket/artifacts/${'f'.repeat(64)}/requirements.lock`, '3.11']);
+    expect(plan.runJobFlow.BootstrapActions?.[0]?.ScriptBootstrapAction?.Args).toEqual([`s3://fruits-test-bucket/artifacts/${'f'.repeat(64)}/`, '3.11', '3.5.6']);
+    // The runtime wheels travel in the artifact, under its content-addressed prefix: no node needs PyPI.
+    expect(plan.uploads.filter((u) => u.key.includes('/wheels/')).map((u) => u.key)).toEqual([
+      `artifacts/${'f'.repeat(64)}/wheels/numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.whl`,
+    ]);
   });
 
   it('is JSON-serializable as is', () => {

@@ -65,6 +65,8 @@ describe('buildSubmitPlan', () => {
       '--interpolation', 'bilinear',
       '--arrow-batch-size', '64',
       '--partitions', '0',
+      '--engine', 'openvino',
+      '--precision', 'f32',
       '--run-id', 'r1',
       '--artifact-sha256', 'abc123',
     ]);
