@@ -2,16 +2,23 @@
  * `npm run bench`: throughput figures, written to bench-results/<name>.json and printed. Benchmarks measure;
  * they never fail a build on a number (tests assert behaviour, not speed).
  *
- * - featurize: pipeline/bench/featurize_bench.py: bare Keras vs the job's featurization stage vs the common
- *   notebook baseline, same images, cores and batch size (goal: the job at >= 0.9x bare Keras).
+ * - featurize: pipeline/bench/featurize_bench.py: bare Keras vs the job's featurization stage per engine vs the
+ *   common notebook baseline, same images, cores and batch size, cold and warm (bench-results/featurize.json).
+ * - end-to-end: the job's stages (manifest) against a single-process decode + Keras + numpy PCA script, at 390
+ *   and 3,120 images (the shared sample and 8 copies of it), same run (bench-results/end-to-end.json).
+ * - docker: the same job on the Docker backend against the native one, shared sample (bench-results/docker.json);
+ *   only when a Docker engine answers.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { JobError } from '../errors.js';
 import { ensureSampleData } from '../setup/sample-data.js';
 import { ensureSetup } from '../setup/index.js';
 import { sharedSampleImagesDir } from '../setup/shared.js';
+import { benchEndToEnd, replicatedSample } from '../bench/end-to-end.js';
+import { resolveWeights } from '../setup/weights.js';
+import { dockerProbe } from '../stack/backend-select.js';
 import type { CommandSpec } from './types.js';
 
 export const command: CommandSpec = {
@@ -21,7 +28,8 @@ export const command: CommandSpec = {
     cmd
       .option('--input <dir>', 'images to use (default: the shared Fruits-360 sample when present, else the generated sample)')
       .option('--batch-size <n>', 'model batch = the job\'s Arrow batch', '64')
-      .option('--cores <n>', 'cores for every variant (default: all)');
+      .option('--cores <n>', 'cores for every variant (default: all)')
+      .option('--only <names>', 'comma-separated: featurize, end-to-end, docker (default: all that can run)');
   },
   async run({ options }, ctx) {
     const cfg = ctx.loadConfig();
@@ -35,6 +43,38 @@ export const command: CommandSpec = {
     }
     const outDir = path.join(cfg.root, 'bench-results');
     mkdirSync(outDir, { recursive: true });
+    const only = options.only ? new Set(String(options.only).split(',').map((s) => s.trim())) : undefined;
+    const wants = (name: string) => !only || only.has(name);
+    if (wants('end-to-end') || wants('docker')) {
+      const weights = await resolveWeights(cfg, tools, ctx.out, ctx.signal, ctx.env);
+      const weightsFile = weights.weights.kind === 'file' ? weights.weights.path : undefined;
+      if (!weightsFile) {
+        ctx.out.warn(`bench: end-to-end and docker need a weights file (got ${weights.description}); skipped`);
+      } else {
+        if (wants('end-to-end')) {
+          const sizes = [input, await replicatedSample(cfg.root, tools, input, 8, ctx.env, ctx.signal)];
+          const results = [];
+          for (const dir of sizes) {
+            ctx.out.info(`bench: end to end on ${dir}`);
+            results.push(await benchEndToEnd(cfg, ctx, tools, { input: dir, weightsFile }));
+          }
+          const ratios = Object.fromEntries(results.map((r) => [String(r.images), Number((r.bare.total_s / r.job.total_s).toFixed(3))]));
+          const file = path.join(outDir, 'end-to-end.json');
+          writeFileSync(file, `${JSON.stringify({ measured_at: new Date().toISOString(), sizes: results, ratios: { job_vs_bare_keras: ratios } }, null, 2)}\n`);
+          ctx.out.result(`bench: end to end, job vs bare Keras script (> 1: the job is faster): ${Object.entries(ratios).map(([n, r]) => `${n} images ${r}x`).join(', ')} -> ${path.relative(cwd, file)}`);
+        }
+        if (wants('docker') && (await dockerProbe(ctx.env)()).ok) {
+          const side = async (backend: 'native' | 'docker') =>
+            benchEndToEnd({ ...cfg, stack: { ...cfg.stack, backend } }, ctx, tools, { input, weightsFile });
+          const [native, docker] = [await side('native'), await side('docker')];
+          const file = path.join(outDir, 'docker.json');
+          const ratio = Number((native.job.total_s / docker.job.total_s).toFixed(3));
+          writeFileSync(file, `${JSON.stringify({ measured_at: new Date().toISOString(), images: native.images, native: native.job, docker: docker.job, ratios: { native_vs_docker: ratio } }, null, 2)}\n`);
+          ctx.out.result(`bench: job time native ${native.job.total_s.toFixed(1)} s vs Docker ${docker.job.total_s.toFixed(1)} s (command ${native.job.command_s} s vs ${docker.job.command_s} s) -> ${path.relative(cwd, file)}`);
+        }
+      }
+    }
+    if (!wants('featurize')) return 0;
     const outFile = path.join(outDir, 'featurize.json');
     const args = [path.join(cfg.root, 'pipeline', 'bench', 'featurize_bench.py'), '--input', input, '--out', outFile, '--batch-size', String(options.batchSize)];
     if (options.cores) args.push('--cores', String(options.cores));

@@ -7,6 +7,7 @@
  *   npm run promote -- --plan plan.json --yes    execute exactly that (re-validated) plan
  *   npm run promote -- --yes                     plan and execute
  *   npm run promote -- --cleanup [--all]         terminate this clone's (or every) workbench cluster left in the region
+ *   npm run promote -- --rehearse                execute the very plan offline: MinIO for S3, the bootstrap, a local YARN
  *
  * Uses the `emr` profile unless --profile says otherwise. The EU guard runs before any AWS client exists.
  * The endpoint override (--endpoint-url / WORKBENCH_AWS_ENDPOINT_URL) is read here, at the edge, for moto.
@@ -27,6 +28,7 @@ import { emrProfileOf, type PromotePlan } from '../emr/plan.js';
 import { loadPlan, writePlan } from '../emr/plan-file.js';
 import { assertEuRegion } from '../emr/region-guard.js';
 import { cloneIdOf, emrTarget, parityAgainstLocal, type PromoteParity } from '../targets/emr.js';
+import { rehearsalTarget } from '../targets/rehearsal.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
 export type { PromoteParity } from '../targets/emr.js';
@@ -43,6 +45,7 @@ interface Options {
   plan?: string;
   cleanup?: boolean;
   all?: boolean;
+  rehearse?: boolean;
   region?: string;
   input?: string;
   budgetEur?: string;
@@ -89,6 +92,7 @@ export function createPromoteCommand(deps: PromoteDeps): CommandSpec {
         .option('--plan <file>', 'execute exactly this saved plan (validated again: EU region, budget, files unchanged)')
         .option('--cleanup', 'terminate the workbench clusters this clone or AWS identity started that are still active in the region')
         .option('--all', 'with --cleanup: every workbench-tagged cluster in the region, whoever started it')
+        .option('--rehearse', 'execute the plan on this machine instead of AWS: MinIO for the bucket, the bootstrap action, a local YARN node of the planned size; no AWS call, no cost')
         .option('--region <region>', 'EU region (eu-west-1, eu-west-3, eu-central-1, eu-north-1, eu-south-1, eu-south-2)')
         .option('--input <dir>', 'folder of images to upload (or an s3:// URI in the region) instead of job.input')
         .option('--budget-eur <eur>', 'refuse plans estimated above this (default: the profile\'s budgetEur, 10)')
@@ -105,6 +109,9 @@ export function createPromoteCommand(deps: PromoteDeps): CommandSpec {
       const modes = [o.dryRun, o.planOut, o.plan, o.cleanup].filter(Boolean).length;
       if (modes > 1) {
         throw new PlanRefusedError('choose one of --dry-run, --plan-out, --plan, --cleanup', 'run them one after the other');
+      }
+      if (o.rehearse && (o.cleanup || o.planOut || o.dryRun)) {
+        throw new PlanRefusedError('--rehearse executes a plan: it goes with --plan FILE or nothing, not with --cleanup, --plan-out or --dry-run', 'drop the other flag');
       }
       if (o.all && !o.cleanup) throw new PlanRefusedError('--all widens --cleanup only', 'use --cleanup --all');
       if (endpoint) ctx.out.warn(`AWS calls go to ${endpoint}, not to AWS`);
@@ -138,6 +145,18 @@ export function createPromoteCommand(deps: PromoteDeps): CommandSpec {
         const c = clients(region);
         const me = await c.sts.send(new GetCallerIdentityCommand({})).then((r) => r.Arn, () => undefined);
         await cleanupClusters(c.emr, { region, out: ctx.out, clock: systemClock, me: { clone: cloneIdOf(cfg.root), identity: me }, all: Boolean(o.all) });
+        return 0;
+      }
+
+      if (o.rehearse) {
+        const rehearsal = rehearsalTarget(cfg, ctx, { region, localRun: o.localRun });
+        const plan = savedPlan ?? (await rehearsal.plan());
+        const described = rehearsal.describe(plan);
+        described.pop(); // the plan's JSON: --plan-out writes it
+        for (const line of described) ctx.out.info(line);
+        ctx.out.info('rehearsal: the plan above runs on this machine (no AWS call, no cost)');
+        const outcome = await rehearsal.execute(plan);
+        for (const line of outcome.summary) ctx.out.result(line);
         return 0;
       }
 

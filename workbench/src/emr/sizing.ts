@@ -77,6 +77,17 @@ export const INSTANCE_SIZING: readonly InstanceSizing[] = [
  * the bench on the shared sample: pass that figure as `workerPeakRssMb`.
  */
 export const FEATURIZE_WORKER_PEAK_RSS_MB = 1821;
+/**
+ * The same peak per inference engine, MiB: `bench-results/worker-memory.json` (pipeline/bench/worker_probe.py:
+ * one process doing what one featurizing worker does on the 390 shared images, batch 64, 1 CPU), measured on
+ * 2026-12-02. OpenVINO and ONNX Runtime workers import no TensorFlow, hence about half the memory. Re-measure
+ * with `npm run bench` and update these when the engines or the model change.
+ */
+export const WORKER_PEAK_RSS_MB_BY_ENGINE: Record<'keras' | 'openvino' | 'onnxruntime', number> = {
+  keras: FEATURIZE_WORKER_PEAK_RSS_MB,
+  openvino: 907,
+  onnxruntime: 989,
+};
 /** Headroom over the measured peak: image sizes, allocator fragmentation, Python garbage between batches. */
 export const WORKER_MEMORY_MARGIN = 1.25;
 /**

@@ -28,6 +28,7 @@ import { buildPromotePlan, emrProfileOf, type PromoteInput, type PromotePlan } f
 import { sealPlan } from '../emr/plan-file.js';
 import { summarizePlan } from '../emr/plan-summary.js';
 import { parseManifest } from '../job/manifest.js';
+import { WORKER_PEAK_RSS_MB_BY_ENGINE } from '../emr/sizing.js';
 import { compareOutputs } from '../parity/compare-outputs.js';
 import { openRunSource } from '../outputs/source.js';
 import { newRunId } from '../run/run-id.js';
@@ -162,6 +163,8 @@ export function emrTarget(cfg: WorkbenchConfig, ctx: RunContext, o: EmrTargetOpt
         runId: newRunId(now),
         accountId: identity.account,
         owner: { clone: cloneIdOf(cfg.root), identity: identity.arn },
+        // Python workers hold the engine's model: size their memory by the engine that will run.
+        workerPeakRssMb: WORKER_PEAK_RSS_MB_BY_ENGINE[cfg.job.engine],
         createdAt: now.toISOString(),
       });
     },

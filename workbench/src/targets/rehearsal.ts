@@ -1,0 +1,216 @@
+/**
+ * The EMR rehearsal target (`npm run promote -- --rehearse`): the very promote plan (the same plan JSON and the
+ * same RunJobFlow request, built by the EMR target) executed on this machine, with only the endpoints swapped.
+ *
+ *   storage    MinIO (the native stack's) stands in for the bucket; the same uploader mirrors the same uploads
+ *   bootstrap  the plan's bootstrap script, fetched from the bucket like EMR does, runs with the plan's arguments
+ *              into a fresh Python; only sudo, dnf and the aws CLI are stood in for (rehearsal/stubs.ts)
+ *   YARN       a local node sized like one planned core node, container memory enforced (stack/yarn/)
+ *   step       the step's HadoopJarStep.Args through spark-submit --master yarn --deploy-mode client
+ *              (rehearsal/step.ts: only EMR-machine names are swapped)
+ *   results    downloaded into runs/<run-id>/, parity against the local run of the same input, report.html
+ *
+ * It ends by listing what a rehearsal cannot prove (EMRFS, IAM, the Amazon Linux image, prices).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import type { RunContext } from '../context.js';
+import type { WorkbenchConfig } from '../config/schema.js';
+import { JobError, ParityError } from '../errors.js';
+import type { PromotePlan } from '../emr/plan.js';
+import { sealPlan } from '../emr/plan-file.js';
+import { rehearsalNode } from '../emr/sizing.js';
+import { uploadRequestOf } from '../emr/uploads.js';
+import { runJob } from '../job/runner.js';
+import { findLocalRunFor } from '../emr/local-run.js';
+import { compareOutputs } from '../parity/compare-outputs.js';
+import { openRunSource } from '../outputs/source.js';
+import { createJobProgressView } from '../run/job-progress-view.js';
+import { createRunFolder, DRIVER_LOG, markIncomplete } from '../run/run-folder.js';
+import { ensureSetup } from '../setup/index.js';
+import { formatTail } from '../setup/logs.js';
+import { ensureYarnJars } from '../setup/yarn-jars.js';
+import { ensureBucket } from '../stack/bucket.js';
+import { startStack } from '../stack/index.js';
+import type { StartedYarn } from '../stack/yarn/yarn-service.js';
+import { yarnService } from '../stack/yarn/yarn-service.js';
+import { yarnSubmitConf } from '../stack/yarn/yarn-conf.js';
+import { downloadOutputs } from '../storage/download.js';
+import { createS3Client } from '../storage/s3-client.js';
+import { parseS3Uri } from '../storage/s3-uri.js';
+import { syncUploads } from '../storage/uploader.js';
+import { writeRunReport } from './run-report.js';
+import { emrTarget, type EmrTargetOptions } from './emr.js';
+import { REHEARSAL_LIMITS, rehearsalSubmitPlan } from './rehearsal/step.js';
+import { writeStubs } from './rehearsal/stubs.js';
+import type { ExecutionTarget, RunOutcome } from './target.js';
+
+/** The account id the rehearsal's plan carries where the real one would be (the default bucket name needs one). */
+export const REHEARSAL_ACCOUNT = '000000000000';
+
+export interface RehearsalOptions {
+  localRun?: string;
+  /** Test hook: called once the job runs on the local YARN (e.g. to kill one executor container). */
+  onJobRunning?(yarn: StartedYarn): Promise<void> | void;
+}
+
+export function rehearsalTarget(cfg: WorkbenchConfig, ctx: RunContext, o: RehearsalOptions & Pick<EmrTargetOptions, 'region'>): ExecutionTarget<PromotePlan> {
+  const { out, signal } = ctx;
+  // The plan is the EMR target's, made without AWS: a dry run whose account id is the rehearsal's placeholder.
+  const emr = emrTarget(cfg, ctx, {
+    region: o.region,
+    dryRun: true,
+    accountId: REHEARSAL_ACCOUNT,
+    clients: () => {
+      throw new Error('the rehearsal makes no AWS call');
+    },
+    parity: async () => ({ ok: true }),
+  });
+
+  return {
+    name: 'rehearsal',
+    plan: () => emr.plan(),
+    describe: (plan) => emr.describe(plan),
+
+    async execute(plan): Promise<RunOutcome> {
+      const tools = await ensureSetup(cfg, out, signal, ctx.env);
+      const jars = await ensureYarnJars({ cacheDir: cfg.cacheDir, javaHome: tools.javaHome, env: ctx.env, out, signal });
+
+      // Storage: the native stack's MinIO, in a state folder of its own, holding the plan's bucket.
+      const local = cfg.profiles.local;
+      if (local?.kind !== 'local') throw new Error('the rehearsal needs the local profile for its MinIO');
+      const stackCfg: WorkbenchConfig = {
+        ...cfg,
+        profileName: 'local',
+        profile: { ...local, region: plan.region },
+        stack: { ...cfg.stack, backend: 'native', stateDir: path.join(cfg.stack.stateDir, 'rehearsal') },
+      };
+      const stack = await startStack(stackCfg, tools, ctx, { keep: false, out, env: ctx.env });
+      const s3Access = { ...stack.s3, bucket: plan.bucket };
+      await ensureBucket(s3Access, signal);
+      const s3 = createS3Client(s3Access);
+      ctx.stack.defer(() => s3.destroy(), 's3 client');
+      out.info(`rehearsal: s3://${plan.bucket}/ is served by MinIO at ${stack.s3.endpoint}`);
+      await syncUploads(s3, uploadRequestOf(plan), { out, signal, label: `upload to s3://${plan.bucket}/ (MinIO)` });
+
+      // Bootstrap: the plan's script and arguments, fetched from the bucket, into a fresh Python.
+      const work = await mkdtemp(path.join(tmpdir(), 'fruits-rehearsal-'));
+      ctx.stack.defer(() => rm(work, { recursive: true, force: true }), 'rehearsal folder');
+      const action = plan.runJobFlow.BootstrapActions?.[0]?.ScriptBootstrapAction;
+      if (!action?.Path) throw new Error('the plan has no bootstrap action');
+      const awsEnv = { AWS_ENDPOINT_URL_S3: stack.s3.endpoint, AWS_ACCESS_KEY_ID: stack.s3.accessKeyId, AWS_SECRET_ACCESS_KEY: stack.s3.secretAccessKey, AWS_REGION: plan.region };
+      const stubs = writeStubs(path.join(work, 'bin'));
+      const script = path.join(work, 'bootstrap.sh');
+      await execa(path.join(stubs, 'aws'), ['s3', 'cp', action.Path, script], { env: { ...ctx.env, ...awsEnv }, cancelSignal: signal });
+      const python311 = path.join(work, 'python');
+      out.info(`rehearsal: bootstrap action ${path.basename(action.Path)} ${(action.Args ?? []).join(' ')} into a fresh Python (${python311})`);
+      await execa(tools.python311, ['-m', 'venv', python311], { cancelSignal: signal });
+      const python = path.join(python311, 'bin', 'python');
+      const bootstrapLog = path.join(work, 'bootstrap.log');
+      const boot = await execa('bash', [script, ...(action.Args ?? [])], {
+        env: { ...ctx.env, ...awsEnv, PATH: `${stubs}:${ctx.env.PATH ?? ''}`, FRUITS_BOOTSTRAP_PYTHON: python },
+        extendEnv: false,
+        cancelSignal: signal,
+        reject: false,
+        all: true,
+      });
+      await writeFile(bootstrapLog, String(boot.all ?? ''));
+      if (boot.exitCode !== 0) {
+        throw new JobError(
+          `the bootstrap action failed (exit ${boot.exitCode}): ${formatTail(String(boot.all ?? ''), 8)}`,
+          'fix pipeline/emr/bootstrap.sh or the runtime lock; on EMR this would have ended the cluster with BOOTSTRAP_FAILURE',
+        );
+      }
+      out.info(`rehearsal: bootstrap done (${String(boot.all ?? '').split('\n').filter((l) => l.startsWith('fruits-bootstrap: installing')).join('') || 'ok'})`);
+
+      // YARN: one node of the planned shape, memory enforced.
+      const node = rehearsalNode(plan.sizing);
+      if (node.scaledDown) out.warn(`rehearsal: this machine holds ${node.executorInstances} of the planned ${plan.sizing.executorsPerNode} executors per node (same container size)`);
+      const yarn = await yarnService({
+        jars,
+        javaHome: tools.javaHome,
+        stateDir: path.join(path.resolve(cfg.root, stackCfg.stack.stateDir), 'yarn'),
+        node: { memoryMb: node.nodeManagerMemoryMb, vcores: node.nodeManagerVcores, maxAllocationMb: node.maxAllocationMb },
+        s3: { endpoint: stack.s3.endpoint, region: plan.region },
+        containerEnv: { AWS_ACCESS_KEY_ID: stack.s3.accessKeyId, AWS_SECRET_ACCESS_KEY: stack.s3.secretAccessKey, PYSPARK_PYTHON: python },
+        readyTimeoutMs: cfg.stack.readyTimeoutSeconds * 1000,
+        baseEnv: ctx.env,
+      }).start(signal);
+      ctx.stack.use(yarn, (y) => y.stop(), 'rehearsal YARN', 'run `npm run stop`; a leftover MiniYARNCluster JVM can be killed by its marker in `ps`');
+      out.info(`rehearsal: YARN ${yarn.resourceManager}, one node of ${node.nodeManagerMemoryMb} MB / ${node.nodeManagerVcores} vcores, container memory enforced`);
+
+      // The step, as planned.
+      const folder = await createRunFolder(cfg.runsDir, plan.runId);
+      await writeFile(path.join(folder.dir, 'promote-plan.json'), `${JSON.stringify(sealPlan(plan), null, 2)}\n`);
+      const stagingDir = path.join(work, 'staging');
+      await mkdir(stagingDir, { recursive: true });
+      const submit = rehearsalSubmitPlan({
+        stepArgs: plan.runJobFlow.Steps![0]!.HadoopJarStep!.Args!,
+        sparkSubmit: tools.sparkSubmit,
+        sparkHome: tools.sparkHome,
+        javaHome: tools.javaHome,
+        python,
+        s3aJars: tools.s3aJars,
+        hadoopConfDir: yarn.confDir,
+        conf: { ...yarnSubmitConf({ sparkHome: tools.sparkHome, stagingDir }), 'spark.executor.instances': node.sparkConf['spark.executor.instances']! },
+        s3: { region: plan.region, accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
+      });
+      const logFile = path.join(folder.dir, DRIVER_LOG);
+      out.info(`rehearsal: the step runs spark-submit --master yarn --deploy-mode client; full log: ${path.relative(cfg.root, logFile)}`);
+      const task = out.task('  job');
+      const view = createJobProgressView(out, task);
+      let hooked = false;
+      const started = Date.now();
+      let job;
+      try {
+        job = await runJob(submit, {
+          logFile,
+          signal,
+          parentEnv: ctx.env,
+          warn: (l) => out.warn(l),
+          onEvent: (event) => {
+            view(event);
+            if (!hooked && o.onJobRunning && event.kind === 'stage-start' && /mapInPandas|collect|save|parquet/i.test(event.name)) {
+              hooked = true;
+              void Promise.resolve(o.onJobRunning(yarn)).catch((err: unknown) => out.warn(`rehearsal hook: ${(err as Error).message}`));
+            }
+          },
+        }).finally(() => task.end());
+      } catch (err) {
+        await markIncomplete(folder.dir, signal.aborted ? 'interrupted' : 'failed', err instanceof Error ? err.message.split('\n')[0]! : String(err));
+        throw err;
+      }
+      const elapsedMs = Date.now() - started;
+      await writeFile(path.join(folder.dir, 'promote-outcome.json'), `${JSON.stringify({ rehearsal: true, elapsedMs }, null, 2)}\n`);
+
+      // Results: the same download and parity as a real promote.
+      await downloadOutputs(s3, parseS3Uri(plan.outputUri), folder.dir, signal);
+      const summary = [`rehearsal of run ${plan.runId} succeeded on the local YARN: outputs ${plan.outputUri} (MinIO), downloaded to ${path.relative(cfg.root, folder.dir)}/`];
+      const localRunDir = o.localRun ? path.resolve(existsSync(o.localRun) ? o.localRun : path.join(cfg.runsDir, o.localRun)) : await findLocalRunFor(cfg.runsDir, plan.inputUri, plan.runId);
+      let parityOk: boolean | undefined;
+      if (localRunDir) {
+        out.info(`parity: ${localRunDir} (local) vs ${plan.outputUri} (rehearsal)`);
+        const { comparison } = await compareOutputs([openRunSource(localRunDir, { runsDir: cfg.runsDir }), openRunSource(plan.outputUri, { s3Client: () => s3 })], {
+          tolerances: cfg.parity,
+          runsDir: cfg.runsDir,
+          out,
+          reportFile: path.join(folder.dir, 'parity-vs-local.json'),
+        });
+        parityOk = comparison.passed;
+      } else {
+        out.warn(`no local run of the same input in ${cfg.runsDir}: run \`npm run local -- --input ${cfg.job.input.raw}\` first to check parity`);
+      }
+      const report = await writeRunReport(folder.dir, cfg, ctx, () => s3);
+      if (report) summary.push(`  report     ${path.relative(cfg.root, report)}`);
+      summary.push('what a rehearsal cannot prove (only a real promote can):', ...REHEARSAL_LIMITS.map((l) => `  - ${l}`));
+      if (parityOk === false) {
+        for (const line of summary) out.result(line);
+        throw new ParityError(`the rehearsal of ${plan.runId} does not agree with the local run ${path.basename(localRunDir!)}`, `see ${path.relative(cfg.root, folder.dir)}/parity-vs-local.json`);
+      }
+      return { runId: plan.runId, runDir: folder.dir, outputUri: plan.outputUri, manifest: job.manifest, summary };
+    },
+  };
+}
