@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import pc from 'picocolors';
+import { createColors } from 'picocolors';
 import { loadConfig, type ConfigOverrides } from './config/load.js';
 import { AbortedError, CleanupError, WorkbenchError } from './errors.js';
 import { withScope } from './lifecycle.js';
@@ -27,6 +27,8 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 
 export function reportError(err: unknown, out: Output): number {
+  // Colour on a terminal only: CI logs and captured output stay plain text.
+  const pc = createColors(out.isTTY);
   if (err instanceof CleanupError) {
     // The error that happened first, with its fix; then each clean-up failure with its own fix.
     const code = err.original !== undefined ? reportError(err.original, out) : err.exitCode;

@@ -106,9 +106,10 @@ export function createPromoteCommand(deps: PromoteDeps): CommandSpec {
       // The EU guard, on the raw flag/env value, before the config or any client: a clear GDPR refusal.
       const regionOverride = o.region ?? (ctx.env.WORKBENCH_REGION || undefined);
       if (regionOverride !== undefined) assertEuRegion(regionOverride);
-      const modes = [o.dryRun, o.planOut, o.plan, o.cleanup].filter(Boolean).length;
+      // --dry-run and --plan-out go together (write the plan, call nothing); the other modes are exclusive.
+      const modes = [o.dryRun || o.planOut, o.plan, o.cleanup].filter(Boolean).length;
       if (modes > 1) {
-        throw new PlanRefusedError('choose one of --dry-run, --plan-out, --plan, --cleanup', 'run them one after the other');
+        throw new PlanRefusedError('choose one of --dry-run / --plan-out, --plan, --cleanup', 'run them one after the other');
       }
       if (o.rehearse && (o.cleanup || o.planOut || o.dryRun)) {
         throw new PlanRefusedError('--rehearse executes a plan: it goes with --plan FILE or nothing, not with --cleanup, --plan-out or --dry-run', 'drop the other flag');
@@ -175,6 +176,10 @@ export function createPromoteCommand(deps: PromoteDeps): CommandSpec {
       const json = described.pop()!;
       for (const line of described) ctx.out.info(line);
       if (o.dryRun) {
+        if (o.planOut) {
+          await writePlan(path.resolve(cwd, o.planOut), plan);
+          ctx.out.info(`wrote the plan to ${o.planOut}`);
+        }
         ctx.out.result(json);
         ctx.out.info('dry run: nothing was sent to AWS');
         return 0;

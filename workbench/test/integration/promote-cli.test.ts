@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { DescribeClusterCommand, EMRClient, ListClustersCommand } from '@aws-sdk/client-emr';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
 import { imageFolder } from '../helpers/emr-fixtures.js';
 import { MOTO_ENV, motoPython, startMoto, type MotoServer } from '../helpers/moto.js';
 
@@ -105,7 +106,8 @@ describe.skipIf(skipReason !== undefined)(`npm run promote, end to end against m
     );
   });
 
-  const baseEnv = () => ({ HOME: tmp, WORKBENCH_CACHE_DIR: path.join(tmp, 'cache') });
+  // The real cache (what `make test` set up): planning builds on it (venv, wheelhouse, converted weights).
+  const baseEnv = () => ({ HOME: tmp, WORKBENCH_CACHE_DIR: loadConfig({ root: REPO, env: process.env }).cacheDir });
 
   it('SIGINT while waiting for the cluster: exits 130, the cluster is TERMINATED and the command says so', async () => {
     const run = cli(['promote', '--config', configPath, '--yes', '--endpoint-url', server.endpoint], { ...baseEnv(), ...MOTO_ENV });
@@ -132,6 +134,34 @@ describe.skipIf(skipReason !== undefined)(`npm run promote, end to end against m
     expect(plan.uploads.filter((u: { role: string }) => u.role === 'input')).toHaveLength(3);
     expect(run.stderr).toMatch(/cost +~\d+\.\d\d EUR for 30 min/);
     expect(run.stderr).toContain('dry run: nothing was sent to AWS');
+  });
+
+  it('--dry-run --plan-out writes the plan without any AWS call: explicit executor and Python memory, no maximizeResourceAllocation, weights in the bucket', async () => {
+    const planFile = path.join(tmp, 'dry-plan.json');
+    const run = cli(['promote', '--config', configPath, '--dry-run', '--plan-out', planFile], baseEnv());
+    expect((await run.exit).code, run.stderr).toBe(0);
+    const plan = JSON.parse(readFileSync(planFile, 'utf8'));
+    const args: string[] = plan.runJobFlow.Steps[0].HadoopJarStep.Args;
+    const conf = Object.fromEntries(args.flatMap((a, i) => (args[i - 1] === '--conf' ? [a.split('=')] : [])));
+    expect(conf['spark.executor.memory']).toMatch(/^\d+m$/);
+    // The Python workers' memory is in the overhead, explicitly: JVM overhead + workers x peak x margin.
+    expect(Number.parseInt(conf['spark.executor.memoryOverhead'], 10)).toBe(plan.sizing.jvmOverheadMb + plan.sizing.pythonMb);
+    expect(plan.sizing.pythonMb).toBeGreaterThan(0);
+    expect(JSON.stringify(plan)).not.toContain('maximizeResourceAllocation');
+    expect(run.stderr).toMatch(/sizing {4}per m5\.xlarge core node/);
+    // No node needs PyPI: the bootstrap gets the artifact prefix (its wheels/ folder travels with it).
+    expect(plan.runJobFlow.BootstrapActions[0].ScriptBootstrapAction.Args[0]).toMatch(new RegExp(`^s3://${plan.bucket}/artifacts/[0-9a-f]{64}/$`));
+    expect(run.stderr).toContain('dry run: nothing was sent to AWS');
+  });
+
+  it('--dry-run with a weights file: the exact file is uploaded and the job gets its URI in the bucket', async () => {
+    const weightsFile = path.join(tmp, 'mine.weights.h5');
+    writeFileSync(weightsFile, 'the bytes the local run used');
+    const run = cli(['promote', '--config', configPath, '--dry-run'], { ...baseEnv(), WORKBENCH_WEIGHTS: weightsFile });
+    expect((await run.exit).code, run.stderr).toBe(0);
+    const plan = JSON.parse(run.stdout);
+    expect(plan.weightsSpec).toMatch(new RegExp(`^s3://${plan.bucket}/weights/[0-9a-f]{32}/mine\\.weights\\.h5$`));
+    expect(plan.uploads.filter((u: { role: string; source: string }) => u.role === 'weights').map((u: { source: string }) => u.source)).toEqual([weightsFile]);
   });
 
   it('--plan-out writes a plan; a tampered copy is refused by --plan before any cluster starts', async () => {
