@@ -171,7 +171,7 @@ describe.skipIf(!moto.python)(`promote against moto (${moto.reason ?? moto.pytho
     expect(enc.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('AES256');
 
     // Every planned object is there with the planned bytes (ETag = MD5 of a single-part upload).
-    expect(plan.uploads.map((u) => u.role).sort()).toEqual(['artifact', 'artifact', 'artifact', 'artifact', 'input', 'input', 'input']);
+    expect(plan.uploads.map((u) => u.role).sort()).toEqual(['artifact', 'artifact', 'artifact', 'artifact', 'artifact', 'artifact', 'input', 'input', 'input']);
     for (const u of plan.uploads) {
       const head = await clients.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: u.key }));
       expect(head.ETag?.replace(/"/g, '')).toBe(u.md5);
