@@ -163,11 +163,13 @@ export const command: CommandSpec = {
       return 0;
     }
     out.info('notebook: Jupyter Lab on 127.0.0.1 with the stack up; Ctrl-C stops both');
-    const lab = await execa(tools.python, ['-m', 'jupyterlab', '--ip=127.0.0.1', '--no-browser', `--ServerApp.root_dir=${path.dirname(notebook)}`, notebook], {
+    // Jupyter refuses to run as root unless told (containers, CI machines); it still listens on 127.0.0.1 only.
+    const asRoot = process.getuid?.() === 0 ? ['--allow-root'] : [];
+    const lab = await execa(tools.python, ['-m', 'jupyterlab', '--ip=127.0.0.1', '--no-browser', ...asRoot, `--ServerApp.root_dir=${path.dirname(notebook)}`, notebook], {
       cancelSignal: signal, reject: false, env, extendEnv: true, stdio: 'inherit',
     });
     if (lab.exitCode !== 0 && !signal.aborted) {
-      throw new PrerequisiteError(`Jupyter Lab did not start (exit ${lab.exitCode})`, 'add jupyterlab to the lock (pipeline/pyproject.toml extra), then npm run setup; or run npm run notebook -- --check');
+      throw new PrerequisiteError(`Jupyter Lab did not start (exit ${lab.exitCode})`, 'read its lines above; `npm run setup` installs jupyterlab (pipeline/requirements-test.lock); `npm run notebook -- --check` runs the notebook headless');
     }
     return 0;
   },
