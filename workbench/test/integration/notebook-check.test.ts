@@ -15,6 +15,7 @@ import type { CommandContext } from '../../src/commands/types.js';
 import { loadConfig } from '../../src/config/load.js';
 import { withScope } from '../../src/lifecycle.js';
 import { projectPython, REPO_ROOT } from '../helpers/project-python.js';
+import { linesOutput } from '../../src/terminal/index.js';
 
 const CI = process.env.CI === 'true';
 const venv = projectPython();
@@ -29,13 +30,7 @@ describe.skipIf(!CI && !venv.python)(`npm run notebook -- --check${venv.python |
     const runsDir = path.join(REPO_ROOT, 'runs', 'notebooks');
     const before = new Set(existsSync(runsDir) ? readdirSync(runsDir) : []);
     const lines: string[] = [];
-    const out = {
-      info: (l: string) => lines.push(l),
-      warn: (l: string) => lines.push(`warning: ${l}`),
-      result: (l: string) => lines.push(l),
-      isTTY: false,
-      task: () => ({ progress() {}, status() {}, end() {} }),
-    };
+    const out = linesOutput((l) => lines.push(l));
     const code = await withScope((scope) =>
       notebook.run({ options: { check: true, perClass: '3' }, operands: [] }, {
         ...scope,

@@ -18,6 +18,7 @@ import { withScope } from '../../src/lifecycle.js';
 import { countSlides } from '../../src/report/deck.js';
 import { CHROMIUM_FLAGS, CHROMIUM_INSTALL, ensureChromium, findChromium } from '../../src/setup/chromium.js';
 import { baseRun, writeRun } from '../fixtures/parity/synthetic-run.js';
+import { linesOutput } from '../../src/terminal/index.js';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CI = process.env.CI === 'true';
@@ -36,13 +37,7 @@ describe.skipIf(!CI && !present)(`npm run slides${present || CI ? '' : ` (skippe
     run.manifest.run_id = 'slides-run';
     run.manifest.timings_s = { read: 2, weights: 1, featurize: 30, pca: 3, write: 2, total: 38 };
     const dir = writeRun(path.join(tmp, 'runs', 'slides-run'), run);
-    const out = {
-      info: (l: string) => lines.push(l),
-      warn: (l: string) => lines.push(`warning: ${l}`),
-      result: (l: string) => lines.push(l),
-      isTTY: false,
-      task: () => ({ progress() {}, status() {}, end() {} }),
-    };
+    const out = linesOutput((l) => lines.push(l));
     const code = await withScope((scope) =>
       slides.run({ options: { pdf: true }, operands: [dir] }, {
         ...scope,
