@@ -1,10 +1,14 @@
 /**
- * Resolves `job.weights`. `auto` means: the real ImageNet weights whenever they can be had without network,
- * else random ones, loudly:
- *   1. Keras' own cache file is present -> 'imagenet' (the job loads it offline);
- *   2. the shared .npy export is present -> converted once (python -m fruits_pipeline.weights_npy) into
+ * Resolves `job.weights`. `auto` means: the real ImageNet weights whenever they can be had, else random ones,
+ * loudly. The tiers, best first (setup/official-weights.ts planAutoWeights lists them with their reasons):
+ *   1. Keras' own cache file is present ($KERAS_HOME or ~/.keras, models/) -> 'imagenet' (the job loads it
+ *      offline);
+ *   2. Keras' official file, downloaded when the network allows, only if versions.json `kerasWeights` pins its
+ *      sha256 (skipped with one line while it is null): size and sha256 checked, then renamed into Keras' cache,
+ *      so it is tier 1 from then on -> 'imagenet'. Unreachable or other bytes -> one line, next tier;
+ *   3. the shared .npy export is present -> converted once (python -m fruits_pipeline.weights_npy) into
  *      <cacheDir>/weights/ and passed as a file path;
- *   3. else 'random:0', with a warning that the features mean nothing.
+ *   4. else 'random:0', with a warning that the features mean nothing.
  * Explicit specs pass through (a local path is made absolute and must exist).
  */
 import { createHash } from 'node:crypto';
@@ -17,6 +21,7 @@ import type { WorkbenchConfig } from '../config/schema.js';
 import { AbortedError, ConfigError, PrerequisiteError } from '../errors.js';
 import { weightsArgument, type ResolvedWeightsSpec } from '../config/specs.js';
 import { withFileLock } from './lock.js';
+import { downloadOfficialWeights, officialWeightsPin, planAutoWeights, type DownloadTimeouts, type KerasWeightsPin } from './official-weights.js';
 import { sharedNpyWeightsDir } from './shared.js';
 import { cachedStep } from './step.js';
 import type { ToolPaths } from './tools.js';
@@ -50,12 +55,20 @@ function convertedName(root: string, npyDir: string): string {
   return `mobilenet_v2_no_top_npy-${h.digest('hex').slice(0, 12)}.weights.h5`;
 }
 
+export interface ResolveWeightsOptions {
+  /** Where Keras' official file comes from and what it must be (default: versions.json `kerasWeights`). */
+  officialWeights?: KerasWeightsPin;
+  /** Timeouts of that download (default: 30 s without an answer or data, 10 minutes in all). */
+  downloadTimeouts?: DownloadTimeouts;
+}
+
 export async function resolveWeights(
   cfg: WorkbenchConfig,
   tools: ToolPaths,
   out: Output,
   signal: AbortSignal,
   env: Record<string, string | undefined> = process.env,
+  opts: ResolveWeightsOptions = {},
 ): Promise<ResolvedWeights> {
   const w = cfg.job.weights;
   const resolved = (weights: ResolvedWeightsSpec, description: string): ResolvedWeights => ({
@@ -82,41 +95,116 @@ export async function resolveWeights(
       break;
   }
 
-  if (existsSync(kerasCacheFile(env))) {
-    return resolved({ kind: 'imagenet', raw: 'auto' }, `imagenet (auto: Keras cache file ${kerasCacheFile(env)})`);
-  }
+  const kerasFile = kerasCacheFile(env);
   const npyDir = sharedNpyWeightsDir(cfg.root, env);
-  if (existsSync(path.join(npyDir, 'SHA256SUMS'))) {
-    const file = path.join(cfg.cacheDir, 'weights', convertedName(cfg.root, npyDir));
-    await cachedStep(
-      out,
-      'imagenet weights from the shared .npy export',
-      async () => (existsSync(file) ? file : undefined),
-      () =>
-        withFileLock(`${file}.lock`, signal, (pid) => out.info(`waiting for another process (pid ${pid}) converting the weights...`), async () => {
-          if (existsSync(file)) return file;
-          const r = await execa(tools.python, ['-m', 'fruits_pipeline.weights_npy', '--src', npyDir, '--out', file], {
-            env: { ...env, PYTHONPATH: path.join(cfg.root, 'pipeline', 'src'), TF_CPP_MIN_LOG_LEVEL: '2' },
-            extendEnv: false,
-            cancelSignal: signal,
-            reject: false,
-          });
-          if (signal.aborted) throw new AbortedError();
-          if (r.failed || !existsSync(file)) {
-            throw new PrerequisiteError(
-              `converting the shared weights in ${npyDir} failed: ${(r.stderr || r.message || '').trim().split('\n').slice(-3).join(' | ')}`,
-              'check the shared folder (its SHA256SUMS), or set job.weights: random:0 to run without real weights',
-            );
-          }
-          return file;
-        }),
-      'once, cached',
-    );
-    return resolved({ kind: 'file', path: file, raw: 'auto' }, `imagenet (auto: converted from ${npyDir})`);
+  const pin = opts.officialWeights ?? officialWeightsPin();
+  const tiers = planAutoWeights({
+    kerasFile,
+    kerasFilePresent: existsSync(kerasFile),
+    pin,
+    npyDir,
+    npyPresent: existsSync(path.join(npyDir, 'SHA256SUMS')),
+  });
+  for (const step of tiers) {
+    if (step.tier === 'keras-cache' && step.ready) {
+      return resolved({ kind: 'imagenet', raw: 'auto' }, `imagenet (auto: Keras cache file ${kerasFile})`);
+    }
+    if (step.tier === 'official') {
+      if (!step.ready || pin.sha256 === null) {
+        out.info(`official Keras weights: skipped (${step.reason})`);
+        continue;
+      }
+      const fallback = tiers.some((t) => t.tier === 'shared-npy' && t.ready) ? 'using the shared .npy export' : 'falling back to random:0';
+      if (await fetchOfficialWeights({ ...pin, sha256: pin.sha256 }, kerasFile, fallback, out, signal, opts.downloadTimeouts)) {
+        return resolved({ kind: 'imagenet', raw: 'auto' }, `imagenet (auto: Keras' official file, sha256-verified, in ${kerasFile})`);
+      }
+    }
+    if (step.tier === 'shared-npy' && step.ready) {
+      return resolved({ kind: 'file', path: await convertSharedNpy(cfg, tools, out, signal, env, npyDir), raw: 'auto' }, `imagenet (auto: converted from ${npyDir})`);
+    }
   }
   out.warn(
-    `no ImageNet weights available offline (no ${kerasCacheFile(env)}, no ${npyDir}): using random:0. ` +
+    `no ImageNet weights available (no ${kerasFile}, Keras' official file not downloaded, no ${npyDir}): using random:0. ` +
       'The features and the PCA will carry NO meaning; the run only exercises the pipeline.',
   );
-  return resolved({ kind: 'random', seed: 0, raw: 'auto' }, 'random:0 (auto: no ImageNet weights available offline; features carry no meaning)');
+  return resolved({ kind: 'random', seed: 0, raw: 'auto' }, 'random:0 (auto: no ImageNet weights available; features carry no meaning)');
+}
+
+/**
+ * Tier 2: downloads Keras' official file into Keras' cache (under a lock, so two commands do it once). True when
+ * it is there, verified; false (after one line saying why) when the next tier must be used.
+ */
+async function fetchOfficialWeights(
+  pin: KerasWeightsPin & { sha256: string },
+  kerasFile: string,
+  fallback: string,
+  out: Output,
+  signal: AbortSignal,
+  timeouts: DownloadTimeouts | undefined,
+): Promise<boolean> {
+  const host = new URL(pin.url).host;
+  try {
+    return await cachedStep(
+      out,
+      "Keras' official ImageNet weights",
+      async () => (existsSync(kerasFile) ? true : undefined),
+      () =>
+        withFileLock(`${kerasFile}.lock`, signal, (pid) => out.info(`waiting for another process (pid ${pid}) downloading the weights...`), async () => {
+          if (existsSync(kerasFile)) return true;
+          const task = out.task("Keras' official ImageNet weights", { total: pin.bytes, unit: 'bytes' });
+          let r;
+          try {
+            r = await downloadOfficialWeights(pin, kerasFile, signal, { ...timeouts, onProgress: (done) => task.progress(done) });
+          } finally {
+            task.end();
+          }
+          if (r.ok) return true;
+          if (r.kind === 'unreachable') out.info(`official Keras weights unreachable (${r.reason}): ${fallback}`);
+          else out.warn(`official Keras weights from ${pin.url} do not match the pin in versions.json (${r.reason}): ${fallback}`);
+          return false;
+        }),
+      `${(pin.bytes / 2 ** 20).toFixed(1)} MiB from ${host}, sha256-verified`,
+    );
+  } catch (err) {
+    // A Keras cache folder that cannot be written (read-only home, full disk) is no reason to stop: the next tier works.
+    if (err instanceof AbortedError || typeof (err as NodeJS.ErrnoException).code !== 'string') throw err;
+    out.warn(`cannot store Keras' official weights in ${path.dirname(kerasFile)} (${(err as Error).message}): ${fallback}`);
+    return false;
+  }
+}
+
+/** Tier 3: the shared .npy export converted once into <cacheDir>/weights/. */
+async function convertSharedNpy(
+  cfg: WorkbenchConfig,
+  tools: ToolPaths,
+  out: Output,
+  signal: AbortSignal,
+  env: Record<string, string | undefined>,
+  npyDir: string,
+): Promise<string> {
+  const file = path.join(cfg.cacheDir, 'weights', convertedName(cfg.root, npyDir));
+  return cachedStep(
+    out,
+    'imagenet weights from the shared .npy export',
+    async () => (existsSync(file) ? file : undefined),
+    () =>
+      withFileLock(`${file}.lock`, signal, (pid) => out.info(`waiting for another process (pid ${pid}) converting the weights...`), async () => {
+        if (existsSync(file)) return file;
+        const r = await execa(tools.python, ['-m', 'fruits_pipeline.weights_npy', '--src', npyDir, '--out', file], {
+          env: { ...env, PYTHONPATH: path.join(cfg.root, 'pipeline', 'src'), TF_CPP_MIN_LOG_LEVEL: '2' },
+          extendEnv: false,
+          cancelSignal: signal,
+          reject: false,
+        });
+        if (signal.aborted) throw new AbortedError();
+        if (r.failed || !existsSync(file)) {
+          throw new PrerequisiteError(
+            `converting the shared weights in ${npyDir} failed: ${(r.stderr || r.message || '').trim().split('\n').slice(-3).join(' | ')}`,
+            'check the shared folder (its SHA256SUMS), or set job.weights: random:0 to run without real weights',
+          );
+        }
+        return file;
+      }),
+    'once, cached',
+  );
 }

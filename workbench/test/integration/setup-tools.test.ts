@@ -12,6 +12,7 @@ import { ensureSetup } from '../../src/setup/index.js';
 import { ensureSampleData } from '../../src/setup/sample-data.js';
 import { sharedNpyWeightsDir } from '../../src/setup/shared.js';
 import type { ToolPaths } from '../../src/setup/tools.js';
+import { officialWeightsPin } from '../../src/setup/official-weights.js';
 import { resolveWeights } from '../../src/setup/weights.js';
 import { cleanupStacks, recorder, ROOT, setupTools, testConfig } from './stack-fixtures/env.js';
 
@@ -94,7 +95,8 @@ describe('resolveWeights with the real converter', () => {
     async () => {
       const cfg = { ...testConfig('local'), cacheDir: temp() };
       const env = { ...process.env, KERAS_HOME: temp() }; // no Keras cache file: the npy path is taken
-      const r = await resolveWeights(cfg, tools, recorder().out, new AbortController().signal, env);
+      // The official-file tier is switched off (unpinned): this test is about the .npy path, even on a networked machine.
+      const r = await resolveWeights(cfg, tools, recorder().out, new AbortController().signal, env, { officialWeights: { ...officialWeightsPin(), sha256: null } });
       expect(r.meaningful).toBe(true);
       expect(r.spec.endsWith('.weights.h5')).toBe(true);
       expect(readFileSync(r.spec).subarray(0, 8).toString('latin1')).toBe('\x89HDF\r\n\x1a\n');

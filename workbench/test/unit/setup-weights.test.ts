@@ -8,6 +8,7 @@ import type { WorkbenchConfig } from '../../src/config/schema.js';
 import { parseWeightsSpec } from '../../src/config/specs.js';
 import { ConfigError } from '../../src/errors.js';
 import type { ToolPaths } from '../../src/setup/tools.js';
+import { officialWeightsPin } from '../../src/setup/official-weights.js';
 import { KERAS_NO_TOP_FILE, resolveWeights } from '../../src/setup/weights.js';
 import { linesOutput } from '../../src/terminal/index.js';
 
@@ -46,6 +47,9 @@ function fakePython(base: string): ToolPaths {
 }
 
 const signal = new AbortController().signal;
+/** Keras' official file never downloaded here, whatever versions.json pins (tier 2: setup-weights-official.test.ts). */
+const offline = { officialWeights: { ...officialWeightsPin(), sha256: null } };
+const SKIPPED = 'official Keras weights: skipped (versions.json kerasWeights.sha256 is not pinned, and unpinned bytes are never downloaded)';
 
 /** The config with job.weights set as workbench.yaml would set it (relative to the repo root). */
 function withWeights(cfg: WorkbenchConfig, raw: string): WorkbenchConfig {
@@ -70,25 +74,26 @@ describe('resolveWeights', () => {
     writeFileSync(path.join(npy, 'SHA256SUMS'), 'abc  weights/Conv_weights.npy\n');
     const tools = fakePython(base);
     const first = recorder();
-    const r = await resolveWeights(cfg, tools, first.out, signal, env);
+    const r = await resolveWeights(cfg, tools, first.out, signal, env, offline);
     expect(r.meaningful).toBe(true);
     expect(r.spec.startsWith(path.join(cfg.cacheDir, 'weights', 'mobilenet_v2_no_top_npy-'))).toBe(true);
     expect(r.spec.endsWith('.weights.h5')).toBe(true);
     expect(readFileSync(r.spec, 'utf8')).toBe('weights\n');
     const calls = readFileSync(path.join(base, 'calls'), 'utf8').trim().split('\n');
     expect(calls).toEqual([`-m fruits_pipeline.weights_npy --src ${npy} --out ${r.spec} PYTHONPATH=${path.join(root, 'pipeline', 'src')}`]);
-    expect(first.lines[0]).toMatch(/^installing imagenet weights from the shared \.npy export/);
+    expect(first.lines[0]).toBe(SKIPPED);
+    expect(first.lines[1]).toMatch(/^installing imagenet weights from the shared \.npy export/);
 
     const second = recorder();
-    expect((await resolveWeights(cfg, tools, second.out, signal, env)).spec).toBe(r.spec);
+    expect((await resolveWeights(cfg, tools, second.out, signal, env, offline)).spec).toBe(r.spec);
     expect(readFileSync(path.join(base, 'calls'), 'utf8').trim().split('\n')).toHaveLength(1);
-    expect(second.lines).toEqual(['imagenet weights from the shared .npy export: cached']);
+    expect(second.lines).toEqual([SKIPPED, 'imagenet weights from the shared .npy export: cached']);
   });
 
   it('auto: nothing available offline -> random:0 with a loud warning', async () => {
     const { base, cfg, env } = setting('auto');
     const { out, lines } = recorder();
-    const r = await resolveWeights(cfg, fakePython(base), out, signal, env);
+    const r = await resolveWeights(cfg, fakePython(base), out, signal, env, offline);
     expect(r).toMatchObject({ spec: 'random:0', meaningful: false });
     expect(lines.some((l) => l.startsWith('warning:') && l.includes('NO meaning'))).toBe(true);
   });
