@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 import images_factory as make
@@ -191,3 +192,67 @@ def test_missing_weights_file_fails_clearly(spark, image_folder, tmp_path, capsy
     code, _, log = run_job(spark, capsys, ["--input", str(image_folder), "--output", str(tmp_path / "o"),
                                            "--weights", str(tmp_path / "missing.weights.h5")])
     assert code == 1 and "--weights: file not found" in log
+
+
+@pytest.mark.parametrize("asked", [1, 2, 3, 14, 50])
+def test_the_scan_itself_yields_the_asked_tasks_with_equal_image_counts(spark, image_folder, asked):
+    """No shuffle before featurization: the file scan is sized to --partitions, by image count, not bytes."""
+    from fruits_pipeline.images import ReadParams, read_images, session_confs
+
+    before = spark.conf.get("spark.sql.files.openCostInBytes")
+    read = read_images(spark, ReadParams(str(image_folder), asked))
+    with session_confs(spark, read.scan_confs):
+        sizes = read.images.rdd.glom().map(len).collect()
+        plan = read.images._jdf.queryExecution().executedPlan().toString()
+    assert "Exchange" not in plan  # the images reach the UDF from the scan task that read them
+    per = -(-len(GOOD | BAD) // asked)
+    non_empty = len(GOOD) + len(BAD) - 1  # Bad/zero.jpg: Spark's scan drops empty files (SPARK-26161)
+    assert sum(sizes) == non_empty and len(sizes) == min(asked, -(-non_empty // per))
+    assert max(sizes) <= per
+    assert spark.conf.get("spark.sql.files.openCostInBytes") == before  # the caller's session is left as it was
+
+
+def test_pca_moments_come_from_the_featurization_pass_and_equal_a_pass_of_their_own(spark, first_run, first_result):
+    """The accumulator path (no PCA pass) and the distributed pass give the same moments on the same rows."""
+    from fruits_pipeline.pca import moments
+
+    code, stdout, _ = first_result
+    assert code == 0 and "moments from the featurization pass" in stdout
+    features = spark.read.parquet(str(first_run[0] / "features"))
+    m = moments(features, "features")
+    saved = spark.read.parquet(str(first_run[0] / "pca_scaler" / "data")).head()
+    assert m.n == len(GOOD)
+    np.testing.assert_allclose(saved["mean"].toArray(), m.mean, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(saved["std"].toArray(), m.std(), rtol=1e-9, atol=1e-12)
+
+
+def test_model_cache_converts_once_then_serves_the_same_model(spark, image_folder, tmp_path, capsys):
+    cache = tmp_path / "converted"
+    runs = []
+    for name in ("miss", "hit"):
+        args = ["--input", str(image_folder), "--output", str(tmp_path / name), "--weights", "random:7",
+                "--pca-k", "3", "--model-cache", str(cache), "--run-id", name]
+        code, summary, log = run_job(spark, capsys, args)
+        assert code == 0, log
+        runs.append((summary, log))
+    (first, first_log), (second, second_log) = runs
+    assert first["engine"]["model_cache"] == "miss" and "converted-model cache miss" in first_log
+    assert second["engine"]["model_cache"] == "hit" and "converted-model cache hit" in second_log
+    assert len(list(cache.glob("*.pickle"))) == 1
+    assert second["engine"]["model_sha256"] == first["engine"]["model_sha256"]
+    assert second["weights"] == first["weights"]
+    a, b = RunOutputs(tmp_path / "miss"), RunOutputs(tmp_path / "hit")
+    np.testing.assert_array_equal(a.matrix("features", "features"), b.matrix("features", "features"))
+
+
+def test_an_unreadable_model_cache_entry_is_reported_and_replaced(spark, image_folder, tmp_path, capsys):
+    cache = tmp_path / "converted"
+    args = ["--input", str(image_folder), "--output", str(tmp_path / "o"), "--weights", "random:7", "--pca-k", "3",
+            "--model-cache", str(cache)]
+    assert run_job(spark, capsys, args)[0] == 0
+    (entry,) = cache.glob("*.pickle")
+    entry.write_bytes(b"torn write")
+    code, summary, log = run_job(spark, capsys, args)
+    assert code == 0 and summary["engine"]["model_cache"] == "miss"
+    assert "converted-model cache: ignoring unreadable" in log
+    assert entry.read_bytes() != b"torn write"

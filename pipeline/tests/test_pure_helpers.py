@@ -92,3 +92,24 @@ def test_partial_moments_merge_to_numpy_covariance_in_any_split():
     expected = np.corrcoef(np.delete(x, 3, axis=1), rowvar=False)
     assert np.allclose(np.delete(np.delete(corr, 3, 0), 3, 1), expected, atol=1e-12)
     assert np.all(corr[3] == 0) and np.all(corr[:, 3] == 0)  # Spark's scaler maps a zero-std feature to 0
+
+
+def test_scan_packing_is_by_image_count():
+    from fruits_pipeline.images import OPEN_COST_BYTES, count_packing_confs
+
+    confs = count_packing_confs(files=3120, partitions=2)
+    # 1560 files of any size under the slack fit one partition; a 1561st does not
+    per_partition = int(confs["spark.sql.files.maxPartitionBytes"])
+    assert 1559 * OPEN_COST_BYTES < per_partition < 1560 * OPEN_COST_BYTES
+    assert int(confs["spark.sql.files.openCostInBytes"]) == OPEN_COST_BYTES
+    assert confs["spark.sql.files.minPartitionNum"] == "1"
+    assert count_packing_confs(files=3, partitions=10)["spark.sql.files.maxPartitionBytes"] == str(4 << 30)
+
+
+def test_missing_paths_are_the_listed_files_the_scan_did_not_return():
+    from fruits_pipeline.images import missing_paths
+
+    root = "s3a://b/in/"
+    listed = [root + "A/1.jpg", root + "A/2.jpg", root + "B/empty.jpg"]
+    assert missing_paths(listed, ["A/1.jpg", "A/2.jpg"], root) == [root + "B/empty.jpg"]
+    assert missing_paths(listed, ["A/1.jpg", "A/2.jpg", "B/empty.jpg"], root) == []

@@ -34,6 +34,7 @@ class JobParams:
     partitions: int  # 0 = Spark's default parallelism
     run_id: str
     artifact_sha256: str | None
+    model_cache: str | None = None  # driver-side folder of converted models (model_cache.py); None = no cache
     engine: str = DEFAULT_ENGINE  # keras | openvino | onnxruntime (engines.py)
     precision: str = DEFAULT_PRECISION  # f32 (parity-safe) | bf16 | int8 (opt-in, flagged not parity-safe)
 
@@ -134,12 +135,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--arrow-batch-size", type=_positive_int("--arrow-batch-size", 1, 100_000), default=64,
                    help="images per Arrow batch fed to the model (default 64)")
     p.add_argument("--partitions", type=_positive_int("--partitions", 0, 1_000_000), default=0,
-                   help="repartition the images to this many partitions; 0 = Spark's default parallelism")
+                   help="featurize the images in this many tasks (the scan is sized to it); 0 = Spark's default parallelism")
     p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
                    help=f"inference engine; the driver converts the model once (default {DEFAULT_ENGINE})")
     p.add_argument("--precision", choices=PRECISIONS, default=DEFAULT_PRECISION,
                    help="f32 (default, parity-safe); bf16 (openvino) or int8 (onnxruntime) are faster, NOT parity-safe")
     p.add_argument("--run-id", type=_run_id, default=None, help="default: UTC timestamp + random suffix")
+    p.add_argument("--model-cache", default=None, metavar="DIR",
+                   help="driver-local folder caching the converted model between runs (the workbench passes it "
+                        "for local runs); default: none")
     p.add_argument("--artifact-sha256", type=_sha256, default=None, help="recorded in the manifest (given by the workbench)")
     return p
 
@@ -166,6 +170,7 @@ def parse_args(argv: list[str]) -> JobParams:
         partitions=a.partitions,
         run_id=a.run_id or generate_run_id(),
         artifact_sha256=a.artifact_sha256,
+        model_cache=a.model_cache,
         engine=a.engine,
         precision=a.precision,
     )

@@ -20,14 +20,19 @@ from .cli import JobParams, parse_args
 from .engines import convert, not_parity_safe_warning
 from .errors import JobError
 from .features import FeaturizeParams, featurize_column
-from .images import ReadParams, read_images
-from .manifest import NOT_MEANINGFUL, Counts, build_manifest, explained_variance_json, library_versions
+from .images import ImageInput, ReadParams, missing_paths, missing_rows, read_images, session_confs
+from .manifest import NOT_MEANINGFUL, Counts, build_manifest, code_sha256, explained_variance_json, library_versions
 from .model import load_weights
+from .model_cache import CachedModel, ModelCache, cache_key, library_versions as model_library_versions, weights_identity
 from .outputs import OutputLayout, clear, write_json, write_parquet, write_single_csv
+from .moments import EMPTY as EMPTY_MOMENTS, MomentsParam
 from .pca import PcaParams, components_frame, csv_frame, fit_pca, project
 from .storage import Storage
 
 SUMMARY_MARKER = "FRUITS_JOB_SUMMARY"
+# Above this many featurization tasks the PCA's moments are computed in a pass of their own (a tree reduce on
+# the executors) instead of an accumulator: each task sends the driver one d x d float64 matrix (13 MB at d=1280).
+MAX_ACCUMULATED_TASKS = 64
 
 
 def say(msg: str) -> None:
@@ -70,12 +75,56 @@ def run_concurrently(writes: list) -> None:
         f.result()
 
 
-def featurize(images: DataFrame, params: FeaturizeParams, broadcast_model, counter) -> DataFrame:
+def featurize(images: DataFrame, params: FeaturizeParams, broadcast_model, counter, moments=None) -> DataFrame:
     """(key, label, content) -> (key, label, features, reason). Pure DataFrame transform (the UDF does the work)."""
-    out = featurize_column(F.col("content"), params, broadcast_model, counter)
+    out = featurize_column(F.col("content"), params, broadcast_model, counter, moments)
     return images.select("key", "label", out.alias("out")).select(
         "key", "label", F.col("out.features").alias("features"), F.col("out.error").alias("reason")
     )
+
+
+def usable_moments(accumulator, counts: Counts):
+    """The accumulated moments, if they are exactly those of the feature rows: a task that ran twice (a retry, or
+    a recomputed partition) adds its moments twice, which shows as n != the number of feature rows."""
+    if accumulator is None:
+        return None
+    m = accumulator.value
+    return m if m.n == counts.features and m.n >= 2 else None
+
+
+def open_model_cache(spark: SparkSession, params: JobParams):
+    """(cache, key, entry) for --model-cache: (None, None, None) without it; key None when the weights have no
+    cheap identity (imagenet not in Keras' cache); entry None on a miss."""
+    if not params.model_cache:
+        return None, None, None
+    cache = ModelCache(params.model_cache, say)
+    identity = weights_identity(spark, params.weights, params.image_size)
+    if identity is None:
+        return cache, None, None
+    key = cache_key(identity, params.image_size, params.engine, params.precision, code_sha256(),
+                    model_library_versions())
+    return cache, key, cache.load(key)
+
+
+def featurize_all(spark: SparkSession, read: ImageInput, params: FeaturizeParams, broadcast_model, counter,
+                  moments=None) -> DataFrame:
+    """Every listed image featurized once, cached: the scan's rows, plus the files the scan dropped (empty ones).
+
+    The scan is sized under `read.scan_confs`, which must hold while the plan is made (persist) and first run.
+    The dropped files are looked for only when the pass returned fewer rows than were listed.
+    """
+    with session_confs(spark, read.scan_confs):
+        scanned = featurize(read.images, params, broadcast_model, counter, moments).persist(StorageLevel.MEMORY_AND_DISK)
+        rows = scanned.count()
+    if rows >= len(read.listed):
+        return scanned
+    keys = [r["key"] for r in scanned.select("key").collect()]
+    lost = missing_paths(read.listed, keys, read.root)
+    extra = featurize(missing_rows(spark, lost, read.root), params, broadcast_model, counter, moments)
+    everything = scanned.unionByName(extra).persist(StorageLevel.MEMORY_AND_DISK)
+    everything.count()  # once: the UDF (and its accumulator) must not run again on the dropped files
+    scanned.unpersist()
+    return everything
 
 
 def count_rows(inputs: int, featurized: DataFrame, accumulated) -> Counts:
@@ -103,7 +152,7 @@ def run(spark: SparkSession, params: JobParams) -> dict:
 
     with timer.stage("read"):
         read = read_images(spark, ReadParams(params.input_uri, params.partitions))
-    images, inputs, partitions = read.images, read.listed, read.partitions
+    inputs, partitions = len(read.listed), read.partitions
     if inputs == 0:
         raise JobError(f"--input {params.input_uri}: no .jpg/.jpeg/.png files found (searched recursively)")
     say(f"{inputs} images under {params.input_uri}, {partitions} partitions")
@@ -113,10 +162,18 @@ def run(spark: SparkSession, params: JobParams) -> dict:
         say(f"replacing the previous outputs in {params.output_uri} (manifest removed first)")
 
     with timer.stage("weights"):
-        weights = load_weights(spark, params.weights, params.image_size)
+        cache, key, hit = open_model_cache(spark, params)
+        weights = hit.weights if hit else load_weights(spark, params.weights, params.image_size)
     with timer.stage("convert"):  # once, on the driver: executors get the converted model only
-        model, _ = convert(weights.arrays, params.image_size, params.engine, params.precision)
+        if hit:
+            model = hit.model
+        else:
+            model, _ = convert(weights.arrays, params.image_size, params.engine, params.precision)
+            if key:
+                cache.store(key, CachedModel(weights, model))
         broadcast_model = sc.broadcast(model)
+    if cache:
+        say(f"converted-model cache {'hit' if hit else 'miss'} ({params.model_cache})")
     say(f"weights {params.weights} ({weights.source}, sha256 {weights.sha256[:12]}); engine {model.engine} "
         f"{model.precision}, broadcast {model.broadcast_bytes()} bytes")
     if not weights.meaningful:
@@ -126,10 +183,13 @@ def run(spark: SparkSession, params: JobParams) -> dict:
 
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(params.arrow_batch_size))
     counter = sc.accumulator(0)
+    # Moments ride along with the featurization when the driver can afford one d x d matrix per task.
+    moments_acc = sc.accumulator(EMPTY_MOMENTS, MomentsParam()) if partitions <= MAX_ACCUMULATED_TASKS else None
     fparams = FeaturizeParams(params.image_size, params.interpolation, model.key)
-    featurized = featurize(images, fparams, broadcast_model, counter).persist(StorageLevel.MEMORY_AND_DISK)
+    featurized = None
     try:
         with timer.stage("featurize"):
+            featurized = featurize_all(spark, read, fparams, broadcast_model, counter, moments_acc)
             counts = count_rows(inputs, featurized, counter)
         problems = counts.problems()
         if problems:
@@ -139,33 +199,40 @@ def run(spark: SparkSession, params: JobParams) -> dict:
         features = featurized.where(F.col("reason").isNull()).select("key", "label", "features")
         # Error rows are few and small: one file, not one (mostly empty) file per partition.
         errors = featurized.where(F.col("reason").isNotNull()).select("key", "label", "reason").coalesce(1)
-        with timer.stage("write"):
-            run_concurrently([
-                lambda: write_parquet(features, layout.features),
-                lambda: write_parquet(errors, layout.errors),
-            ])
+        featurize_outputs = [
+            lambda: write_parquet(features, layout.features),
+            lambda: write_parquet(errors, layout.errors),
+        ]
         if counts.features < 2:
+            with timer.stage("write"):
+                run_concurrently(featurize_outputs)  # the error rows say why: keep them
             raise JobError(
                 f"only {counts.features} of {inputs} images could be decoded: PCA needs at least 2; "
                 f"see the reasons in {layout.errors}"
             )
 
         with timer.stage("pca"):
-            pca = fit_pca(features, PcaParams(params.pca_k, params.pca_variance, params.pca_standardize))
-            projected = project(features, pca)
-        say(f"PCA k={pca.k} ({pca.k_mode}), variance kept {pca.variance_kept:.4f}")
+            accumulated = usable_moments(moments_acc, counts)
+            pca = fit_pca(features, PcaParams(params.pca_k, params.pca_variance, params.pca_standardize), accumulated)
+            projected = project(features, pca).persist(StorageLevel.MEMORY_AND_DISK)  # pca/ and the CSV share it
+        say(f"PCA k={pca.k} ({pca.k_mode}), variance kept {pca.variance_kept:.4f}; moments "
+            f"{'from the featurization pass' if accumulated else 'from a pass of their own'}")
 
-        with timer.stage("write"):
-            run_concurrently([
-                lambda: write_parquet(projected, layout.pca),
-                lambda: write_single_csv(storage, csv_frame(projected, pca.k), layout),
-                lambda: pca.model.write().overwrite().save(layout.pca_model),
-                lambda: pca.scaler.write().overwrite().save(layout.pca_scaler),
-                lambda: write_parquet(components_frame(spark, pca).coalesce(1), layout.pca_components),
-                lambda: write_json(storage, layout.explained_variance, explained_variance_json(pca)),
-            ])
+        with timer.stage("write"):  # every output at once: each is a small job whose time is mostly fixed cost
+            try:
+                run_concurrently(featurize_outputs + [
+                    lambda: write_parquet(projected, layout.pca),
+                    lambda: write_single_csv(storage, csv_frame(projected, pca.k), layout),
+                    lambda: pca.model.write().overwrite().save(layout.pca_model),
+                    lambda: pca.scaler.write().overwrite().save(layout.pca_scaler),
+                    lambda: write_parquet(components_frame(spark, pca).coalesce(1), layout.pca_components),
+                    lambda: write_json(storage, layout.explained_variance, explained_variance_json(pca)),
+                ])
+            finally:
+                projected.unpersist()
     finally:
-        featurized.unpersist()
+        if featurized is not None:
+            featurized.unpersist()
         broadcast_model.unpersist()
 
     timings = timer.finish()
@@ -183,6 +250,7 @@ def run(spark: SparkSession, params: JobParams) -> dict:
                     "partitions": partitions},
         timings=timings,
         outputs=layout.manifest_outputs(),
+        model_cache="off" if cache is None else ("hit" if hit else "miss"),
     )
     write_json(storage, layout.manifest, manifest)  # last: its presence means the run completed
     return manifest

@@ -62,24 +62,28 @@ def code_sha256() -> str:
 
 
 def library_versions(spark_version: str) -> dict:
-    import keras
-    import numpy
-    import pandas
-    import PIL
-    import pyarrow
-    import pyspark
-    import tensorflow
+    """Installed versions, read from package metadata: importing TensorFlow only to read its version would cost
+    seconds on runs that never use it (a converted-model cache hit with a non-Keras engine)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(*names: str) -> str | None:
+        for name in names:
+            try:
+                return version(name)
+            except PackageNotFoundError:
+                continue
+        return None
 
     return {
         "python": platform.python_version(),
         "spark": spark_version,
-        "pyspark": pyspark.__version__,
-        "tensorflow": tensorflow.__version__,
-        "keras": keras.__version__,
-        "numpy": numpy.__version__,
-        "pandas": pandas.__version__,
-        "pyarrow": pyarrow.__version__,
-        "pillow": PIL.__version__,
+        "pyspark": installed("pyspark"),
+        "tensorflow": installed("tensorflow", "tensorflow-cpu"),
+        "keras": installed("keras"),
+        "numpy": installed("numpy"),
+        "pandas": installed("pandas"),
+        "pyarrow": installed("pyarrow"),
+        "pillow": installed("pillow", "Pillow"),
         **engine_versions(),
     }
 
@@ -98,7 +102,7 @@ def weights_block(w: LoadedWeights) -> dict:
     return block
 
 
-def engine_block(m: ConvertedModel) -> dict:
+def engine_block(m: ConvertedModel, model_cache: str = "off") -> dict:
     """What ran the model on the executors; `parity_safe` is false for the opt-in reduced precisions."""
     block = {
         "name": m.engine,
@@ -106,6 +110,7 @@ def engine_block(m: ConvertedModel) -> dict:
         "parity_safe": m.parity_safe,
         "model_sha256": m.key,
         "broadcast_bytes": m.broadcast_bytes(),
+        "model_cache": model_cache,  # off | miss | hit: whether the driver converted it in this run (model_cache.py)
     }
     if not m.parity_safe:
         block["warning"] = not_parity_safe_warning(m.engine, m.precision)
@@ -142,6 +147,7 @@ def build_manifest(
     spark_info: dict,
     timings: dict,
     outputs: dict,
+    model_cache: str = "off",
 ) -> dict:
     manifest = {
         "schema_version": SCHEMA_VERSION,
@@ -156,7 +162,7 @@ def build_manifest(
         "feature_dim": feature_dim,
         "pca": pca_block(pca, params),
         "weights": weights_block(weights),
-        "engine": engine_block(model),
+        "engine": engine_block(model, model_cache),
         "artifact": {"sha256": params.artifact_sha256, "code_sha256": code_sha256()},
         "settings": params.settings(),
         "versions": versions,

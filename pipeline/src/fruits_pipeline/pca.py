@@ -41,6 +41,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from .errors import JobError
+from .moments import Moments, block_moments, merge_moments  # noqa: F401  (re-exported: tests, main)
 
 
 @dataclass(frozen=True)
@@ -115,39 +116,6 @@ def spectrum(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return eigenvalues / total, deterministic_signs(axes[:, order])
 
 
-@dataclass(frozen=True)
-class Moments:
-    n: int
-    mean: np.ndarray  # (d,)
-    m2: np.ndarray  # (d, d): sum over rows of (x - mean)(x - mean)^T
-
-    def covariance(self) -> np.ndarray:
-        return self.m2 / (self.n - 1)
-
-    def std(self) -> np.ndarray:
-        """Sample standard deviation (n - 1), what Spark's StandardScaler uses."""
-        return np.sqrt(np.clip(np.diag(self.m2), 0.0, None) / (self.n - 1))
-
-
-def block_moments(x: np.ndarray) -> Moments:
-    x = np.asarray(x, dtype=np.float64)
-    mean = x.mean(axis=0)
-    c = x - mean
-    return Moments(len(x), mean, c.T @ c)
-
-
-def merge_moments(a: Moments, b: Moments) -> Moments:
-    """Exact merge of two partial moments (Chan et al.'s parallel update). Pure."""
-    if a.n == 0:
-        return b
-    if b.n == 0:
-        return a
-    n = a.n + b.n
-    delta = b.mean - a.mean
-    mean = a.mean + delta * (b.n / n)
-    return Moments(n, mean, a.m2 + b.m2 + np.outer(delta, delta) * (a.n * b.n / n))
-
-
 _MOMENTS_SCHEMA = "n long, d int, mean binary, m2 binary"
 
 
@@ -207,9 +175,12 @@ def scaled_covariance(m: Moments, standardize: bool) -> np.ndarray:
     return cov * np.outer(inv, inv)
 
 
-def fit_pca(features: DataFrame, params: PcaParams) -> PcaResult:
-    """Fit scaler + PCA once on `features` (key, label, features array<float>)."""
-    m = moments(features, "features")
+def fit_pca(features: DataFrame, params: PcaParams, precomputed: Moments | None = None) -> PcaResult:
+    """Fit scaler + PCA once on `features` (key, label, features array<float>).
+
+    `precomputed`: the moments of exactly these rows, accumulated by the featurization pass; then no Spark pass.
+    """
+    m = precomputed if precomputed is not None else moments(features, "features")
     if m.n < 2:
         raise JobError(f"PCA needs at least 2 feature rows, got {m.n}")
     scaler = scaler_model(m, params.standardize, "raw", "scaled")

@@ -42,6 +42,11 @@ export interface SubmitPlanInput {
   /** Resolved weights spec (never 'auto'). */
   weights: string;
   runId: string;
+  /**
+   * Driver-local folder for the job's converted-model cache (--model-cache), when the driver runs on this
+   * machine (native backend): repeated local runs then skip TensorFlow and the conversion. Absent: no cache.
+   */
+  modelCache?: string;
 }
 
 export interface SubmitPlan {
@@ -112,6 +117,8 @@ export function buildSubmitPlan(input: SubmitPlanInput): SubmitPlan {
       artifactSha256: input.artifact.sha256,
     }),
   );
+  // Not a job setting (it changes nothing in the result), so not in jobArguments: EMR runs never pass it.
+  if (input.modelCache) args.push('--model-cache', input.modelCache);
   const env: Record<string, string> = {
     AWS_ACCESS_KEY_ID: input.s3.accessKeyId,
     AWS_SECRET_ACCESS_KEY: input.s3.secretAccessKey,

@@ -104,7 +104,7 @@ export function localStackTarget(cfg: WorkbenchConfig, ctx: RunContext, opts: Lo
   }
   const profile = cfg.profile;
 
-  const submitInput = (plan: LocalStackPlan, s3: SubmitPlanInput['s3'], master: string, bucket: string): SubmitPlanInput => ({
+  const submitInput = (plan: LocalStackPlan, s3: SubmitPlanInput['s3'], master: string, bucket: string, modelCache?: string): SubmitPlanInput => ({
     tools: plan.tools,
     master,
     profile,
@@ -115,7 +115,10 @@ export function localStackTarget(cfg: WorkbenchConfig, ctx: RunContext, opts: Lo
     output: s3aUri({ bucket, key: plan.outputKey }),
     weights: plan.weights.spec,
     runId: plan.runId,
+    modelCache,
   });
+  // The driver of the native backend runs on this machine: its converted-model cache lives beside the others.
+  const nativeModelCache = path.join(cfg.cacheDir, 'converted-models');
 
   return {
     name: 'local-stack',
@@ -170,7 +173,9 @@ export function localStackTarget(cfg: WorkbenchConfig, ctx: RunContext, opts: Lo
         );
       }
       lines.push(`spark-submit (profile ${plan.profileName}; endpoint and ports are chosen when the stack starts):`);
-      lines.push(formatSubmitPlan(buildSubmitPlan(submitInput(plan, placeholder, master, cfg.storage.bucket))));
+      // The cache argument depends on the backend, known here only when it is not 'auto'.
+      const modelCache = cfg.stack.backend === 'native' ? nativeModelCache : undefined;
+      lines.push(formatSubmitPlan(buildSubmitPlan(submitInput(plan, placeholder, master, cfg.storage.bucket, modelCache))));
       return lines;
     },
 
@@ -196,7 +201,7 @@ export function localStackTarget(cfg: WorkbenchConfig, ctx: RunContext, opts: Lo
       const runDirShown = displayPath(folder.dir, opts.cwd);
       if (folder.replaced) out.warn(`replaced the earlier run folder ${runDirShown} (same run id)`);
       try {
-        const submit = buildSubmitPlan(submitInput(plan, stack.s3, stack.sparkMaster, bucket));
+        const submit = buildSubmitPlan(submitInput(plan, stack.s3, stack.sparkMaster, bucket, stack.backend === 'native' ? nativeModelCache : undefined));
         const logFile = path.join(folder.dir, DRIVER_LOG);
         out.info(`running the job on ${stack.sparkMaster} (profile ${cfg.profileName}, ${stack.backend} backend); full log: ${displayPath(logFile, opts.cwd)}`);
         const launch = stack.driver.launch(submit, {
