@@ -182,6 +182,7 @@ def run(spark: SparkSession, params: JobParams) -> dict:
         say(f"WARNING: {not_parity_safe_warning(model.engine, model.precision)}")
 
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(params.arrow_batch_size))
+    spark.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")  # pandas -> Spark (pca_components) via Arrow
     counter = sc.accumulator(0)
     # Moments ride along with the featurization when the driver can afford one d x d matrix per task.
     moments_acc = sc.accumulator(EMPTY_MOMENTS, MomentsParam()) if partitions <= MAX_ACCUMULATED_TASKS else None

@@ -198,9 +198,18 @@ def project(features: DataFrame, result: PcaResult) -> DataFrame:
 
 
 def components_frame(spark, result: PcaResult) -> DataFrame:
-    """pca_components/: pc (1..k), vector array<double> (the unit axis in feature space)."""
-    rows = [(i + 1, [float(x) for x in result.components[:, i]]) for i in range(result.k)]
-    return spark.createDataFrame(rows, "pc int, vector array<double>")
+    """pca_components/: pc (1..k), vector array<double> (the unit axis in feature space).
+
+    Built from pandas, which goes through Arrow (main.py turns spark.sql.execution.arrow.pyspark.enabled on):
+    the row path verifies k x d Python floats one by one, 1.1 s for 96 x 1280 against 0.2 s.
+    """
+    import pandas as pd
+
+    frame = pd.DataFrame({
+        "pc": np.arange(1, result.k + 1, dtype=np.int32),
+        "vector": [result.components[:, i].astype(np.float64).tolist() for i in range(result.k)],
+    })
+    return spark.createDataFrame(frame, "pc int, vector array<double>")
 
 
 def csv_frame(pca: DataFrame, k: int) -> DataFrame:

@@ -27,7 +27,8 @@ export interface EndToEndSide {
 export interface EndToEndSize {
   images: number;
   input: string;
-  job: EndToEndSide & { command_s: number; engine: string };
+  /** model_cache: the job's converted-model cache (manifest engine.model_cache): miss = cold (TensorFlow + conversion in the run), hit = warm. */
+  job: EndToEndSide & { command_s: number; engine: string; model_cache: string };
   bare: EndToEndSide;
 }
 
@@ -47,7 +48,7 @@ export async function benchEndToEnd(cfg: WorkbenchConfig, ctx: RunContext, tools
     log: (l) => ctx.out.info(l),
   });
   const commandS = (performance.now() - t0) / 1000;
-  const m = outcome.manifest as { timings_s?: Record<string, number>; counts: { inputs: number }; engine?: { name?: string } };
+  const m = outcome.manifest as { timings_s?: Record<string, number>; counts: { inputs: number }; engine?: { name?: string; model_cache?: string } };
   const jobStages = Object.fromEntries(Object.entries(m.timings_s ?? {}).filter(([k]) => k !== 'total'));
   const jobTotal = m.timings_s?.total ?? Object.values(jobStages).reduce((a, b) => a + b, 0);
 
@@ -66,7 +67,7 @@ export async function benchEndToEnd(cfg: WorkbenchConfig, ctx: RunContext, tools
     return {
       images: m.counts.inputs,
       input: o.input,
-      job: { stages_s: jobStages, total_s: jobTotal, command_s: Number(commandS.toFixed(1)), engine: m.engine?.name ?? 'keras' },
+      job: { stages_s: jobStages, total_s: jobTotal, command_s: Number(commandS.toFixed(1)), engine: m.engine?.name ?? 'keras', model_cache: m.engine?.model_cache ?? 'off' },
       bare: { stages_s: bareStages, total_s: bare.timings_s.total ?? Object.values(bareStages).reduce((a, b) => a + b, 0) },
     };
   } finally {
