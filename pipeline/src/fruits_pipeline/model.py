@@ -144,6 +144,28 @@ def fetch_to_local(spark, uri: str, tmpdir: str) -> str:
     return local
 
 
+def load_weights_file(model, path: str, spec: str) -> list[np.ndarray]:
+    """Load a local Keras weights file into `model` (MobileNetV2 no-top) and return its arrays, checked.
+
+    JobError when the suffix is not a Keras one, the file does not fit the architecture, or the parameter count
+    is not PARAM_COUNT. `spec` names the weights in the messages.
+    """
+    if not path.endswith((".h5", ".hdf5", ".keras")):
+        raise JobError(f"--weights: {spec} is not a Keras weights file (expected .weights.h5, .h5 or .keras)")
+    try:
+        model.load_weights(path)
+    except Exception as e:
+        raise JobError(
+            f"--weights: {spec} does not fit MobileNetV2(include_top=False): "
+            f"{str(e).splitlines()[0] if str(e) else type(e).__name__}"
+        ) from None
+    arrays = [np.asarray(a, dtype=np.float32) for a in model.get_weights()]
+    n = sum(a.size for a in arrays)
+    if n != PARAM_COUNT:
+        raise JobError(f"--weights: {spec} gave {n} parameters, expected {PARAM_COUNT} for MobileNetV2 no-top")
+    return arrays
+
+
 def load_weights(spark, spec: str, image_size: int) -> LoadedWeights:
     """Resolve `--weights` on the driver into the arrays to broadcast."""
     model = build_model(image_size)
@@ -156,18 +178,6 @@ def load_weights(spark, spec: str, image_size: int) -> LoadedWeights:
             path, source = keras_imagenet_file(image_size), "imagenet"
         else:
             path, source = fetch_to_local(spark, spec, tmp), "file"  # keeps the file name: Keras reads the suffix
-        if not path.endswith((".h5", ".hdf5", ".keras")):
-            raise JobError(f"--weights: {spec} is not a Keras weights file (expected .weights.h5, .h5 or .keras)")
-        try:
-            model.load_weights(path)
-        except Exception as e:
-            raise JobError(
-                f"--weights: {spec} does not fit MobileNetV2(include_top=False): "
-                f"{str(e).splitlines()[0] if str(e) else type(e).__name__}"
-            ) from None
+        arrays = load_weights_file(model, path, spec)
         digest = file_sha256(path)
-    arrays = [np.asarray(a, dtype=np.float32) for a in model.get_weights()]
-    n = sum(a.size for a in arrays)
-    if n != PARAM_COUNT:
-        raise JobError(f"--weights: {spec} gave {n} parameters, expected {PARAM_COUNT} for MobileNetV2 no-top")
     return LoadedWeights(spec, source, arrays, digest, arrays_sha256(arrays), True)

@@ -13,7 +13,9 @@ driver, then k is the fixed `--pca-k` or the smallest k whose cumulative ratio r
 `PCAModel` with those k axes is built through the JVM: same class, same transform, same saved format as
 `PCA(k=k).fit`, no second pass over the data.
 
-The pass (`moments`): each partition's Arrow batches become numpy blocks; a partition yields its count, mean and
+Where the moments come from: usually from the featurization itself (moments.py: the UDF accumulates them per
+task, main.py checks their count), so `fit_pca(..., precomputed)` makes no Spark pass at all. Otherwise, the
+pass (`moments`): each partition's Arrow batches become numpy blocks; a partition yields its count, mean and
 centred scatter matrix M2 = sum (x - mean)(x - mean)^T (BLAS syrk/gemm), and the partials merge pairwise with the
 exact parallel formula (Chan, Golub & LeVeque) in a treeReduce: no raw second moment minus mean^2 cancellation,
 nothing proportional to the number of partitions on the driver. It replaces StandardScaler.fit +

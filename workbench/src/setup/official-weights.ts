@@ -1,12 +1,15 @@
 /**
  * Keras' official MobileNetV2 ImageNet no-top file, as a tier of `job.weights: auto` (setup/weights.ts):
- *   - the pin (versions.json `kerasWeights`: url, bytes, sha256). Keras itself pins no hash for this file, so
- *     until a sha256 is recorded the tier is skipped: unpinned bytes are never downloaded;
+ *   - the pin (versions.json `kerasWeights`: url, bytes, sha256, arraysSha256). Keras itself pins no hash for
+ *     this file. It is pinned by its bytes (sha256) and/or by its weight VALUES (arraysSha256: the sha256 of the
+ *     arrays once loaded into MobileNetV2 no-top, python -m fruits_pipeline.weights_digest, the manifests'
+ *     weights.arrays_sha256). While neither is recorded the tier is skipped: unpinned bytes are never downloaded;
  *   - the ordered list of auto tiers with the reason each is taken or passed over (pure: planAutoWeights);
- *   - the download (downloadOfficialWeights): to a temporary file next to Keras' cache file, with the command's
- *     AbortSignal and a timeout, size and sha256 checked, then renamed into place so Keras (and the next auto)
- *     find it offline. A network failure or a mismatch is an outcome (the caller falls through to the next
- *     tier), Ctrl-C is an AbortedError; in every failing case the temporary file is removed.
+ *   - the download (downloadOfficialWeights): to a temporary .h5 file next to Keras' cache file, with the
+ *     command's AbortSignal and a timeout, size checked, then sha256 and/or the values (an injected digest), then
+ *     renamed into place so Keras (and the next auto) find it offline. A network failure or a mismatch is an
+ *     outcome (the caller falls through to the next tier), Ctrl-C is an AbortedError; in every failing case the
+ *     temporary file is removed.
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
@@ -20,8 +23,51 @@ export interface KerasWeightsPin {
   url: string;
   /** Exact size in bytes. */
   bytes: number;
-  /** Lower-case hex sha256, or null while not pinned (the tier is then skipped). */
+  /** Lower-case hex sha256 of the file's bytes, or null while not pinned. */
   sha256: string | null;
+  /**
+   * Lower-case hex sha256 of the weight values (fruits_pipeline.weights_digest's arrays_sha256), or null while not
+   * pinned. The tier is skipped only when both this and sha256 are null.
+   */
+  arraysSha256: string | null;
+}
+
+/** Whether the pin lets the file be downloaded: its bytes or its values are pinned. */
+export function isPinned(pin: KerasWeightsPin): boolean {
+  return pin.sha256 !== null || pin.arraysSha256 !== null;
+}
+
+/** What the last failed attempt at the official file left behind (<cacheDir>/weights/official-attempt.json). */
+export interface OfficialAttempt {
+  /** ISO time of the attempt. */
+  at: string;
+  kind: 'unreachable' | 'mismatch';
+  reason: string;
+  /** The pin it was checked against: a mismatch is retried only once the pin changes. */
+  pin: { sha256: string | null; arraysSha256: string | null };
+}
+
+/** An unreachable host is tried again after this long (not on every run: a hanging DNS would cost each run its timeout). */
+export const RETRY_UNREACHABLE_MS = 24 * 3600 * 1000;
+
+/**
+ * Whether to try the official file now, given the last failed attempt (undefined: none). Pure.
+ * Unreachable: again after RETRY_UNREACHABLE_MS. Other bytes or values: not while the pin is the same one.
+ */
+export function officialAttemptDue(last: OfficialAttempt | undefined, pin: KerasWeightsPin, now: Date): { due: boolean; why?: string } {
+  if (!last) return { due: true };
+  const samePin = last.pin.sha256 === pin.sha256 && last.pin.arraysSha256 === pin.arraysSha256;
+  if (last.kind === 'mismatch') {
+    return samePin ? { due: false, why: `on ${last.at} it did not match the pin (${last.reason}); tried again when versions.json kerasWeights changes` } : { due: true };
+  }
+  const next = new Date(Date.parse(last.at) + RETRY_UNREACHABLE_MS);
+  return now >= next || Number.isNaN(next.getTime()) ? { due: true } : { due: false, why: `unreachable on ${last.at} (${last.reason}); next try after ${next.toISOString()}` };
+}
+
+/** How a file matching the pin was checked, for a human: "sha256-verified", "weight-values-verified" or both. */
+export function pinChecks(pin: KerasWeightsPin): string {
+  const checks = [pin.sha256 !== null ? 'sha256' : '', pin.arraysSha256 !== null ? 'weight-values' : ''].filter(Boolean);
+  return `${checks.join(' and ')}-verified`;
 }
 
 /** A pin read from JSON, checked; throws naming `where` when malformed. */
@@ -33,8 +79,12 @@ export function parseKerasWeightsPin(value: unknown, where = 'versions.json kera
   if (v.sha256 !== null && (typeof v.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(v.sha256))) {
     problems.push('sha256 must be 64 lower-case hex digits, or null while not pinned');
   }
+  const arrays = v.arraysSha256 ?? null;
+  if (arrays !== null && (typeof arrays !== 'string' || !/^[0-9a-f]{64}$/.test(arrays))) {
+    problems.push('arraysSha256 must be 64 lower-case hex digits, or null while not pinned');
+  }
   if (problems.length > 0) throw new Error(`${where}: ${problems.join('; ')}`);
-  return { url: v.url as string, bytes: v.bytes as number, sha256: v.sha256 as string | null };
+  return { url: v.url as string, bytes: v.bytes as number, sha256: v.sha256 as string | null, arraysSha256: arrays as string | null };
 }
 
 /** The pin this checkout carries (versions.json `kerasWeights`). */
@@ -65,9 +115,13 @@ export function planAutoWeights(facts: {
     facts.kerasFilePresent
       ? { tier: 'keras-cache', ready: true, reason: `Keras cache file ${facts.kerasFile}` }
       : { tier: 'keras-cache', ready: false, reason: `no ${facts.kerasFile}` },
-    pin.sha256 === null
-      ? { tier: 'official', ready: false, reason: 'versions.json kerasWeights.sha256 is not pinned, and unpinned bytes are never downloaded' }
-      : { tier: 'official', ready: true, reason: `${pin.url} (${pin.bytes} bytes, sha256 ${pin.sha256.slice(0, 12)}…)` },
+    isPinned(pin)
+      ? { tier: 'official', ready: true, reason: `${pin.url} (${[`${pin.bytes} bytes`, ...pinnedHashes(pin)].join(', ')})` }
+      : {
+          tier: 'official',
+          ready: false,
+          reason: 'versions.json kerasWeights pins neither sha256 nor arraysSha256, and unpinned bytes are never downloaded',
+        },
     facts.npyPresent
       ? { tier: 'shared-npy', ready: true, reason: `shared .npy export ${facts.npyDir}` }
       : { tier: 'shared-npy', ready: false, reason: `no ${facts.npyDir}` },
@@ -75,11 +129,23 @@ export function planAutoWeights(facts: {
   ];
 }
 
+function pinnedHashes(pin: KerasWeightsPin): string[] {
+  return [
+    ...(pin.sha256 !== null ? [`sha256 ${pin.sha256.slice(0, 12)}…`] : []),
+    ...(pin.arraysSha256 !== null ? [`weight values arrays_sha256 ${pin.arraysSha256.slice(0, 12)}…`] : []),
+  ];
+}
+
+/** The weight values of a local Keras weights file, or why they cannot be read (not a weights file, wrong shape). */
+export type WeightsDigestResult = { ok: true; arraysSha256: string } | { ok: false; reason: string };
+/** Reads the values of `file` (python -m fruits_pipeline.weights_digest in the workbench; a stand-in in tests). */
+export type WeightsDigest = (file: string, signal: AbortSignal) => Promise<WeightsDigestResult>;
+
 export type DownloadOutcome =
   | { ok: true }
   /** DNS, refused, reset, timeout, HTTP other than 200: the network did not allow it. */
   | { ok: false; kind: 'unreachable'; reason: string }
-  /** Bytes arrived but are not the pinned ones (size or sha256); nothing was kept. */
+  /** Bytes arrived but are not the pinned ones (size, sha256 or weight values); nothing was kept. */
   | { ok: false; kind: 'mismatch'; reason: string };
 
 export interface DownloadTimeouts {
@@ -92,6 +158,8 @@ export interface DownloadTimeouts {
 export interface DownloadOptions extends DownloadTimeouts {
   /** Bytes received so far, of pin.bytes. */
   onProgress?: (done: number, total: number) => void;
+  /** Required when pin.arraysSha256 is set: reads the downloaded file's weight values. */
+  digest?: WeightsDigest;
 }
 
 class TooLarge extends Error {}
@@ -104,20 +172,23 @@ function networkReason(err: unknown): string {
 }
 
 /**
- * Downloads the pinned file to `dest` (Keras' cache file) via `<dest>.<pid>.part`. `pin.sha256` must be set.
- * Resolves with an outcome; throws AbortedError when `signal` fires. Never leaves the .part file behind.
+ * Downloads the pinned file to `dest` (Keras' cache file) via `<dest>.<pid>.part.h5` (an .h5 name, so Keras can
+ * load it for the values check). The pin must pin sha256 or arraysSha256 (then `opts.digest` is required).
+ * Resolves with an outcome; throws AbortedError when `signal` fires. Never leaves the temporary file behind.
  */
 export async function downloadOfficialWeights(
-  pin: KerasWeightsPin & { sha256: string },
+  pin: KerasWeightsPin,
   dest: string,
   signal: AbortSignal,
   opts: DownloadOptions = {},
 ): Promise<DownloadOutcome> {
   const idleMs = opts.idleMs ?? 30_000;
   const totalMs = opts.totalMs ?? 600_000;
+  if (!isPinned(pin)) throw new Error('downloadOfficialWeights: the pin pins neither sha256 nor arraysSha256');
+  if (pin.arraysSha256 !== null && !opts.digest) throw new Error('downloadOfficialWeights: arraysSha256 is pinned but no digest was given');
   if (signal.aborted) throw new AbortedError();
   mkdirSync(path.dirname(dest), { recursive: true });
-  const tmp = `${dest}.${process.pid}.part`;
+  const tmp = `${dest}.${process.pid}.part.h5`;
 
   const timeout = new AbortController();
   let timedOut = '';
@@ -171,13 +242,33 @@ export async function downloadOfficialWeights(
       return unreachable(`download cut after ${size} bytes: ${timedOut || networkReason(err)}`);
     }
     const got = hash.digest('hex');
-    if (size !== pin.bytes || got !== pin.sha256) {
+    if (size !== pin.bytes || (pin.sha256 !== null && got !== pin.sha256)) {
       rmSync(tmp, { force: true });
       return {
         ok: false,
         kind: 'mismatch',
-        reason: `expected ${pin.bytes} bytes with sha256 ${pin.sha256}, got ${size} bytes with sha256 ${got}; refused`,
+        reason:
+          pin.sha256 !== null
+            ? `expected ${pin.bytes} bytes with sha256 ${pin.sha256}, got ${size} bytes with sha256 ${got}; refused`
+            : `expected ${pin.bytes} bytes, got ${size}; refused`,
       };
+    }
+    if (pin.arraysSha256 !== null && opts.digest) {
+      // The timeouts are for the network: the values check (TensorFlow starting) runs under the caller's signal only.
+      clearTimeout(idle);
+      clearTimeout(total);
+      const values = await opts.digest(tmp, signal);
+      if (signal.aborted) throw new AbortedError();
+      if (!values.ok || values.arraysSha256 !== pin.arraysSha256) {
+        rmSync(tmp, { force: true });
+        return {
+          ok: false,
+          kind: 'mismatch',
+          reason: values.ok
+            ? `expected weight values with arrays_sha256 ${pin.arraysSha256}, got arrays_sha256 ${values.arraysSha256}; refused`
+            : `expected weight values with arrays_sha256 ${pin.arraysSha256}, but the file cannot be read as MobileNetV2 no-top weights (${values.reason}); refused`,
+        };
+      }
     }
     renameSync(tmp, dest);
     return { ok: true };

@@ -3,16 +3,21 @@
  * loudly. The tiers, best first (setup/official-weights.ts planAutoWeights lists them with their reasons):
  *   1. Keras' own cache file is present ($KERAS_HOME or ~/.keras, models/) -> 'imagenet' (the job loads it
  *      offline);
- *   2. Keras' official file, downloaded when the network allows, only if versions.json `kerasWeights` pins its
- *      sha256 (skipped with one line while it is null): size and sha256 checked, then renamed into Keras' cache,
- *      so it is tier 1 from then on -> 'imagenet'. Unreachable or other bytes -> one line, next tier;
+ *   2. Keras' official file, downloaded when the network allows, only if versions.json `kerasWeights` pins it:
+ *      by its bytes (sha256) and/or by its weight values (arraysSha256, checked by loading the downloaded file
+ *      with python -m fruits_pipeline.weights_digest; the pin is the arrays_sha256 of the shared .npy export the
+ *      file was built from). Skipped with one line while both are null. Size and the pinned hashes checked, then
+ *      renamed into Keras' cache, so it is tier 1 from then on -> 'imagenet'. Unreachable, other bytes or other
+ *      values -> one line, next tier. A failure is remembered in <cacheDir>/weights/official-attempt.json: an
+ *      unreachable host is tried again after a day (a hanging DNS must not cost every run its timeout), a
+ *      mismatching file not until the pin changes;
  *   3. the shared .npy export is present -> converted once (python -m fruits_pipeline.weights_npy) into
  *      <cacheDir>/weights/ and passed as a file path;
  *   4. else 'random:0', with a warning that the features mean nothing.
  * Explicit specs pass through (a local path is made absolute and must exist).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -21,7 +26,18 @@ import type { WorkbenchConfig } from '../config/schema.js';
 import { AbortedError, ConfigError, PrerequisiteError } from '../errors.js';
 import { weightsArgument, type ResolvedWeightsSpec } from '../config/specs.js';
 import { withFileLock } from './lock.js';
-import { downloadOfficialWeights, officialWeightsPin, planAutoWeights, type DownloadTimeouts, type KerasWeightsPin } from './official-weights.js';
+import {
+  downloadOfficialWeights,
+  isPinned,
+  officialAttemptDue,
+  officialWeightsPin,
+  pinChecks,
+  planAutoWeights,
+  type DownloadTimeouts,
+  type KerasWeightsPin,
+  type OfficialAttempt,
+  type WeightsDigest,
+} from './official-weights.js';
 import { sharedNpyWeightsDir } from './shared.js';
 import { cachedStep } from './step.js';
 import type { ToolPaths } from './tools.js';
@@ -60,6 +76,34 @@ export interface ResolveWeightsOptions {
   officialWeights?: KerasWeightsPin;
   /** Timeouts of that download (default: 30 s without an answer or data, 10 minutes in all). */
   downloadTimeouts?: DownloadTimeouts;
+  /** Reads a downloaded file's weight values (default: pythonWeightsDigest, the venv python and TensorFlow). */
+  weightsDigest?: WeightsDigest;
+  /** The clock for retrying an unreachable host (tests). */
+  now?: Date;
+}
+
+/** `python -m fruits_pipeline.weights_digest FILE` with the venv python: the arrays_sha256 of a weights file. */
+export function pythonWeightsDigest(tools: ToolPaths, root: string, env: Record<string, string | undefined>): WeightsDigest {
+  return async (file, signal) => {
+    const r = await execa(tools.python, ['-m', 'fruits_pipeline.weights_digest', file], {
+      env: { ...env, PYTHONPATH: path.join(root, 'pipeline', 'src'), TF_CPP_MIN_LOG_LEVEL: '2' },
+      extendEnv: false,
+      cancelSignal: signal,
+      reject: false,
+    });
+    if (signal.aborted) throw new AbortedError();
+    const line = r.stdout.trim().split('\n').at(-1) ?? '';
+    if (!r.failed) {
+      try {
+        const parsed = JSON.parse(line) as { arrays_sha256?: unknown };
+        if (typeof parsed.arrays_sha256 === 'string') return { ok: true, arraysSha256: parsed.arrays_sha256 };
+      } catch {
+        // reported below
+      }
+    }
+    const why = (r.stderr || r.message || '').trim().split('\n').at(-1) || `exit ${r.exitCode}`;
+    return { ok: false, reason: why };
+  };
 }
 
 export async function resolveWeights(
@@ -110,13 +154,22 @@ export async function resolveWeights(
       return resolved({ kind: 'imagenet', raw: 'auto' }, `imagenet (auto: Keras cache file ${kerasFile})`);
     }
     if (step.tier === 'official') {
-      if (!step.ready || pin.sha256 === null) {
+      if (!step.ready || !isPinned(pin)) {
         out.info(`official Keras weights: skipped (${step.reason})`);
         continue;
       }
+      const attemptFile = path.join(cfg.cacheDir, 'weights', 'official-attempt.json');
+      const due = officialAttemptDue(readAttempt(attemptFile), pin, opts.now ?? new Date());
+      if (!due.due) {
+        out.info(`official Keras weights: skipped, ${due.why} (delete ${attemptFile} to try now)`);
+        continue;
+      }
       const fallback = tiers.some((t) => t.tier === 'shared-npy' && t.ready) ? 'using the shared .npy export' : 'falling back to random:0';
-      if (await fetchOfficialWeights({ ...pin, sha256: pin.sha256 }, kerasFile, fallback, out, signal, opts.downloadTimeouts)) {
-        return resolved({ kind: 'imagenet', raw: 'auto' }, `imagenet (auto: Keras' official file, sha256-verified, in ${kerasFile})`);
+      const digest = opts.weightsDigest ?? pythonWeightsDigest(tools, cfg.root, env);
+      const record = (a: Omit<OfficialAttempt, 'at' | 'pin'>) => writeAttempt(attemptFile, { ...a, at: (opts.now ?? new Date()).toISOString(), pin: { sha256: pin.sha256, arraysSha256: pin.arraysSha256 } });
+      if (await fetchOfficialWeights(pin, kerasFile, fallback, out, signal, opts.downloadTimeouts, digest, record)) {
+        rmSync(attemptFile, { force: true });
+        return resolved({ kind: 'imagenet', raw: 'auto' }, `imagenet (auto: Keras' official file, ${pinChecks(pin)}, in ${kerasFile})`);
       }
     }
     if (step.tier === 'shared-npy' && step.ready) {
@@ -130,17 +183,36 @@ export async function resolveWeights(
   return resolved({ kind: 'random', seed: 0, raw: 'auto' }, 'random:0 (auto: no ImageNet weights available; features carry no meaning)');
 }
 
+function readAttempt(file: string): OfficialAttempt | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as OfficialAttempt;
+  } catch {
+    return undefined; // none yet, or unreadable: try
+  }
+}
+
+function writeAttempt(file: string, attempt: OfficialAttempt): void {
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(attempt, null, 2)}\n`);
+  } catch {
+    // Not remembering a failure only means trying again next run.
+  }
+}
+
 /**
  * Tier 2: downloads Keras' official file into Keras' cache (under a lock, so two commands do it once). True when
  * it is there, verified; false (after one line saying why) when the next tier must be used.
  */
 async function fetchOfficialWeights(
-  pin: KerasWeightsPin & { sha256: string },
+  pin: KerasWeightsPin,
   kerasFile: string,
   fallback: string,
   out: Output,
   signal: AbortSignal,
   timeouts: DownloadTimeouts | undefined,
+  digest: WeightsDigest,
+  record: (a: Omit<OfficialAttempt, 'at' | 'pin'>) => void,
 ): Promise<boolean> {
   const host = new URL(pin.url).host;
   try {
@@ -154,16 +226,17 @@ async function fetchOfficialWeights(
           const task = out.task("Keras' official ImageNet weights", { total: pin.bytes, unit: 'bytes' });
           let r;
           try {
-            r = await downloadOfficialWeights(pin, kerasFile, signal, { ...timeouts, onProgress: (done) => task.progress(done) });
+            r = await downloadOfficialWeights(pin, kerasFile, signal, { ...timeouts, digest, onProgress: (done) => task.progress(done) });
           } finally {
             task.end();
           }
           if (r.ok) return true;
+          record({ kind: r.kind === 'unreachable' ? 'unreachable' : 'mismatch', reason: r.reason });
           if (r.kind === 'unreachable') out.info(`official Keras weights unreachable (${r.reason}): ${fallback}`);
           else out.warn(`official Keras weights from ${pin.url} do not match the pin in versions.json (${r.reason}): ${fallback}`);
           return false;
         }),
-      `${(pin.bytes / 2 ** 20).toFixed(1)} MiB from ${host}, sha256-verified`,
+      `${(pin.bytes / 2 ** 20).toFixed(1)} MiB from ${host}, ${pinChecks(pin)}`,
     );
   } catch (err) {
     // A Keras cache folder that cannot be written (read-only home, full disk) is no reason to stop: the next tier works.

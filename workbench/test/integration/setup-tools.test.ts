@@ -96,7 +96,7 @@ describe('resolveWeights with the real converter', () => {
       const cfg = { ...testConfig('local'), cacheDir: temp() };
       const env = { ...process.env, KERAS_HOME: temp() }; // no Keras cache file: the npy path is taken
       // The official-file tier is switched off (unpinned): this test is about the .npy path, even on a networked machine.
-      const r = await resolveWeights(cfg, tools, recorder().out, new AbortController().signal, env, { officialWeights: { ...officialWeightsPin(), sha256: null } });
+      const r = await resolveWeights(cfg, tools, recorder().out, new AbortController().signal, env, { officialWeights: { ...officialWeightsPin(), sha256: null, arraysSha256: null } });
       expect(r.meaningful).toBe(true);
       expect(r.spec.endsWith('.weights.h5')).toBe(true);
       expect(readFileSync(r.spec).subarray(0, 8).toString('latin1')).toBe('\x89HDF\r\n\x1a\n');

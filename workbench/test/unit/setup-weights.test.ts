@@ -48,8 +48,8 @@ function fakePython(base: string): ToolPaths {
 
 const signal = new AbortController().signal;
 /** Keras' official file never downloaded here, whatever versions.json pins (tier 2: setup-weights-official.test.ts). */
-const offline = { officialWeights: { ...officialWeightsPin(), sha256: null } };
-const SKIPPED = 'official Keras weights: skipped (versions.json kerasWeights.sha256 is not pinned, and unpinned bytes are never downloaded)';
+const offline = { officialWeights: { ...officialWeightsPin(), sha256: null, arraysSha256: null } };
+const SKIPPED = 'official Keras weights: skipped (versions.json kerasWeights pins neither sha256 nor arraysSha256, and unpinned bytes are never downloaded)';
 
 /** The config with job.weights set as workbench.yaml would set it (relative to the repo root). */
 function withWeights(cfg: WorkbenchConfig, raw: string): WorkbenchConfig {
