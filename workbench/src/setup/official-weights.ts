@@ -37,7 +37,15 @@ export function isPinned(pin: KerasWeightsPin): boolean {
   return pin.sha256 !== null || pin.arraysSha256 !== null;
 }
 
-/** What the last failed attempt at the official file left behind (<cacheDir>/weights/official-attempt.json). */
+/**
+ * Where the last failed attempt at a URL is remembered: one file per URL, since an unreachable host says nothing
+ * about another one (a test's 127.0.0.1 server and the real host never share a record).
+ */
+export function attemptFileName(url: string): string {
+  return `official-attempt-${createHash('sha256').update(url).digest('hex').slice(0, 12)}.json`;
+}
+
+/** What the last failed attempt at the official file left behind (<cacheDir>/weights/official-attempt-<url hash>.json). */
 export interface OfficialAttempt {
   /** ISO time of the attempt. */
   at: string;

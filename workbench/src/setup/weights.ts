@@ -8,7 +8,7 @@
  *      with python -m fruits_pipeline.weights_digest; the pin is the arrays_sha256 of the shared .npy export the
  *      file was built from). Skipped with one line while both are null. Size and the pinned hashes checked, then
  *      renamed into Keras' cache, so it is tier 1 from then on -> 'imagenet'. Unreachable, other bytes or other
- *      values -> one line, next tier. A failure is remembered in <cacheDir>/weights/official-attempt.json: an
+ *      values -> one line, next tier. A failure is remembered in <cacheDir>/weights/official-attempt-<url hash>.json: an
  *      unreachable host is tried again after a day (a hanging DNS must not cost every run its timeout), a
  *      mismatching file not until the pin changes;
  *   3. the shared .npy export is present -> converted once (python -m fruits_pipeline.weights_npy) into
@@ -28,6 +28,7 @@ import { weightsArgument, type ResolvedWeightsSpec } from '../config/specs.js';
 import { withFileLock } from './lock.js';
 import {
   downloadOfficialWeights,
+  attemptFileName,
   isPinned,
   officialAttemptDue,
   officialWeightsPin,
@@ -158,7 +159,7 @@ export async function resolveWeights(
         out.info(`official Keras weights: skipped (${step.reason})`);
         continue;
       }
-      const attemptFile = path.join(cfg.cacheDir, 'weights', 'official-attempt.json');
+      const attemptFile = path.join(cfg.cacheDir, 'weights', attemptFileName(pin.url));
       const due = officialAttemptDue(readAttempt(attemptFile), pin, opts.now ?? new Date());
       if (!due.due) {
         out.info(`official Keras weights: skipped, ${due.why} (delete ${attemptFile} to try now)`);

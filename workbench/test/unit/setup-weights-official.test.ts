@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { AbortedError } from '../../src/errors.js';
 import {
+  attemptFileName,
   officialAttemptDue,
   officialWeightsPin,
   parseKerasWeightsPin,
@@ -373,7 +374,7 @@ describe('auto weights: the official Keras file pinned by its weight values (an 
 
 /** The file where resolveWeights remembers a failed attempt at the official file. */
 function attemptFile(cfg: { cacheDir: string }): string {
-  return path.join(cfg.cacheDir, 'weights', 'official-attempt.json');
+  return path.join(cfg.cacheDir, 'weights', attemptFileName(pin().url));
 }
 
 function forget(cfg: { cacheDir: string }): void {
