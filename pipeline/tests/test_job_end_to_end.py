@@ -141,8 +141,8 @@ def test_manifest_records_settings_versions_and_outputs(first_run, first_result)
     assert m["feature_dim"] == 1280
     assert m["settings"] == {"weights": "random:7", "image_size": 224, "interpolation": "bilinear",
                              "arrow_batch_size": 4, "partitions": 3, "pca_k": 3, "pca_variance": None,
-                             "pca_standardize": False, "engine": "openvino", "precision": "f32"}
-    assert m["engine"]["name"] == "openvino" and m["engine"]["precision"] == "f32" and m["engine"]["parity_safe"] is True
+                             "pca_standardize": False, "engine": "onnxruntime", "precision": "f32"}
+    assert m["engine"]["name"] == "onnxruntime" and m["engine"]["precision"] == "f32" and m["engine"]["parity_safe"] is True
     assert m["engine"]["broadcast_bytes"] > 8_000_000 and len(m["engine"]["model_sha256"]) == 64
     assert m["versions"]["openvino"] and m["versions"]["onnxruntime"]
     assert m["spark"]["partitions"] == 3 and m["spark"]["master"].startswith("local")

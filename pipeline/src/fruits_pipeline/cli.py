@@ -9,13 +9,13 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 
 from .engines import DEFAULT_ENGINE, DEFAULT_PRECISION, ENGINES, PRECISIONS, SUPPORTED_PRECISIONS
+from .model import RANDOM_SPEC
 
 INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos")
 DEFAULT_PCA_VARIANCE = 0.95
 FEATURE_DIM = 1280  # MobileNetV2 (alpha 1.0) global-average-pooled output
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_RANDOM_WEIGHTS = re.compile(r"^random:(\d+)$")
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def _variance(text: str) -> float:
 
 
 def _weights(text: str) -> str:
-    if text.startswith("random:") and not _RANDOM_WEIGHTS.match(text):
+    if text.startswith("random:") and not RANDOM_SPEC.match(text):
         raise argparse.ArgumentTypeError(f"random weights take an integer seed, e.g. random:0; got {text!r}")
     if text == "auto":
         raise argparse.ArgumentTypeError(

@@ -29,15 +29,17 @@ import numpy as np  # noqa: F401  (payload arrays)
 
 from .errors import JobError
 from .model import arrays_sha256
+from .package_versions import installed_version
 
 ENGINES = ("keras", "openvino", "onnxruntime")
 PRECISIONS = ("f32", "bf16", "int8")
 # What each engine can run. Keras stays the float32 reference.
 SUPPORTED_PRECISIONS = {"keras": ("f32",), "openvino": ("f32", "bf16"), "onnxruntime": ("f32", "int8")}
 # The fastest engine whose f32 features match Keras at cosine >= 0.9999 on every shared-sample image, chosen by
-# measurement (pipeline/bench/featurize_bench.py; figures in pipeline/README.md). tests/test_engines.py proves
-# its parity on every image.
-DEFAULT_ENGINE = "openvino"
+# measurement (pipeline/bench/featurize_bench.py `fastest_parity_safe_engine`; figures in pipeline/README.md:
+# onnxruntime 2.01x bare Keras, openvino 1.88x, in the job's own scan shape). tests/test_engines.py proves its
+# parity on every image.
+DEFAULT_ENGINE = "onnxruntime"
 DEFAULT_PRECISION = "f32"
 PARITY_SAFE_PRECISIONS = ("f32",)
 ONNX_OPSET = 17
@@ -152,12 +154,4 @@ def convert(arrays: list[np.ndarray], image_size: int, engine: str, precision: s
 
 def engine_versions() -> dict:
     """Versions of the engine runtimes installed on the driver (the manifest's `versions`)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for name in ("openvino", "onnxruntime", "tf2onnx"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = None
-    return out
+    return {name: installed_version(name) for name in ("openvino", "onnxruntime", "tf2onnx")}

@@ -7,6 +7,7 @@ is then left running; a session the job created itself is always stopped.
 from __future__ import annotations
 
 import json
+import tempfile
 import sys
 import time
 import traceback
@@ -22,7 +23,7 @@ from .errors import JobError
 from .features import FeaturizeParams, featurize_column
 from .images import ImageInput, ReadParams, missing_paths, missing_rows, read_images, session_confs
 from .manifest import NOT_MEANINGFUL, Counts, build_manifest, code_sha256, explained_variance_json, library_versions
-from .model import load_weights
+from .model import load_weights, local_weights_file
 from .model_cache import CachedModel, ModelCache, cache_key, library_versions as model_library_versions, weights_identity
 from .outputs import OutputLayout, clear, write_json, write_parquet, write_single_csv
 from .moments import EMPTY as EMPTY_MOMENTS, MomentsParam
@@ -92,13 +93,13 @@ def usable_moments(accumulator, counts: Counts):
     return m if m.n == counts.features and m.n >= 2 else None
 
 
-def open_model_cache(spark: SparkSession, params: JobParams):
+def open_model_cache(params: JobParams, local_weights: str | None):
     """(cache, key, entry) for --model-cache: (None, None, None) without it; key None when the weights have no
     cheap identity (imagenet not in Keras' cache); entry None on a miss."""
     if not params.model_cache:
         return None, None, None
     cache = ModelCache(params.model_cache, say)
-    identity = weights_identity(spark, params.weights, params.image_size)
+    identity = weights_identity(params.weights, params.image_size, local_weights)
     if identity is None:
         return cache, None, None
     key = cache_key(identity, params.image_size, params.engine, params.precision, code_sha256(),
@@ -161,9 +162,10 @@ def run(spark: SparkSession, params: JobParams) -> dict:
     if removed:
         say(f"replacing the previous outputs in {params.output_uri} (manifest removed first)")
 
-    with timer.stage("weights"):
-        cache, key, hit = open_model_cache(spark, params)
-        weights = hit.weights if hit else load_weights(spark, params.weights, params.image_size)
+    with timer.stage("weights"), tempfile.TemporaryDirectory(prefix="fruits-weights-") as tmp:
+        local_weights = local_weights_file(spark, params.weights, tmp)  # a remote file is copied once, here
+        cache, key, hit = open_model_cache(params, local_weights)
+        weights = hit.weights if hit else load_weights(spark, params.weights, params.image_size, local_weights)
     with timer.stage("convert"):  # once, on the driver: executors get the converted model only
         if hit:
             model = hit.model

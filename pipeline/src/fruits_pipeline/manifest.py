@@ -11,6 +11,7 @@ from importlib import resources
 from .cli import JobParams
 from .engines import ConvertedModel, engine_versions, not_parity_safe_warning
 from .model import LoadedWeights
+from .package_versions import installed_version
 from .pca import PcaResult
 
 SCHEMA_VERSION = 1
@@ -64,26 +65,16 @@ def code_sha256() -> str:
 def library_versions(spark_version: str) -> dict:
     """Installed versions, read from package metadata: importing TensorFlow only to read its version would cost
     seconds on runs that never use it (a converted-model cache hit with a non-Keras engine)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    def installed(*names: str) -> str | None:
-        for name in names:
-            try:
-                return version(name)
-            except PackageNotFoundError:
-                continue
-        return None
-
     return {
         "python": platform.python_version(),
         "spark": spark_version,
-        "pyspark": installed("pyspark"),
-        "tensorflow": installed("tensorflow", "tensorflow-cpu"),
-        "keras": installed("keras"),
-        "numpy": installed("numpy"),
-        "pandas": installed("pandas"),
-        "pyarrow": installed("pyarrow"),
-        "pillow": installed("pillow", "Pillow"),
+        "pyspark": installed_version("pyspark"),
+        "tensorflow": installed_version("tensorflow", "tensorflow-cpu"),
+        "keras": installed_version("keras"),
+        "numpy": installed_version("numpy"),
+        "pandas": installed_version("pandas"),
+        "pyarrow": installed_version("pyarrow"),
+        "pillow": installed_version("pillow", "Pillow"),
         **engine_versions(),
     }
 

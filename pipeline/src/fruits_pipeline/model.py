@@ -30,7 +30,7 @@ from .errors import JobError
 KERAS_WEIGHTS_ORIGIN = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
 KERAS_IMAGENET_SIZES = (96, 128, 160, 192, 224)
 PARAM_COUNT = 2_257_984  # MobileNetV2(alpha=1.0, include_top=False), batch-norm statistics included
-_RANDOM = re.compile(r"^random:(\d+)$")
+RANDOM_SPEC = re.compile(r"^random:(\d+)$")  # --weights random:SEED
 
 
 def build_model(image_size: int):
@@ -43,8 +43,13 @@ def build_model(image_size: int):
 
 
 def preprocess_input(batch: np.ndarray) -> np.ndarray:
-    """MobileNetV2's input scaling, [0, 255] -> [-1, 1] (keras.applications.mobilenet_v2.preprocess_input)."""
-    return batch / np.float32(127.5) - np.float32(1.0)
+    """MobileNetV2's input scaling, [0, 255] -> [-1, 1] (keras.applications.mobilenet_v2.preprocess_input).
+
+    uint8 or float input; one float32 copy, then in place (the same values as `batch / 127.5 - 1` in float32)."""
+    out = np.array(batch, dtype=np.float32, copy=True)
+    np.divide(out, np.float32(127.5), out=out)
+    np.subtract(out, np.float32(1.0), out=out)
+    return out
 
 
 @dataclass(frozen=True)
@@ -101,18 +106,27 @@ def random_weights(model, seed: int) -> list[np.ndarray]:
     return out
 
 
+def keras_imagenet_name(image_size: int) -> str:
+    """File name of Keras' own ImageNet no-top file for this input size (Keras publishes a few sizes; else 224)."""
+    rows = image_size if image_size in KERAS_IMAGENET_SIZES else 224
+    return f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_{rows}_no_top.h5"
+
+
+def keras_models_dir() -> str:
+    """Where Keras' get_file keeps downloaded models: $KERAS_HOME/models, else ~/.keras/models (no Keras import)."""
+    return os.path.join(os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras")), "models")
+
+
 def keras_imagenet_file(image_size: int) -> str:
     """Path of Keras' own ImageNet no-top file (the one MobileNetV2(weights='imagenet') uses), from its cache."""
     from keras.utils import get_file
 
-    rows = image_size if image_size in KERAS_IMAGENET_SIZES else 224
-    name = f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_{rows}_no_top.h5"
+    name = keras_imagenet_name(image_size)
     try:
         return get_file(name, KERAS_WEIGHTS_ORIGIN + name, cache_subdir="models")
     except Exception as e:
-        keras_home = os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras"))
         raise JobError(
-            f"--weights imagenet: Keras' weights file {name} is not in Keras' cache ({keras_home}/models) and could "
+            f"--weights imagenet: Keras' weights file {name} is not in Keras' cache ({keras_models_dir()}) and could "
             f"not be downloaded ({type(e).__name__}). Offline, give a Keras weights file instead: --weights "
             "/path/or/s3a://uri/to/mobilenet_v2.weights.h5 (convert the shared .npy weights with "
             "`python -m fruits_pipeline.weights_npy --src DIR --out FILE.weights.h5`), or --weights random:0 "
@@ -166,10 +180,18 @@ def load_weights_file(model, path: str, spec: str) -> list[np.ndarray]:
     return arrays
 
 
-def load_weights(spark, spec: str, image_size: int) -> LoadedWeights:
-    """Resolve `--weights` on the driver into the arrays to broadcast."""
+def local_weights_file(spark, spec: str, tmpdir: str) -> str | None:
+    """A weights FILE spec as a local path (copied into tmpdir once if remote); None for imagenet and random:SEED."""
+    if spec == "imagenet" or RANDOM_SPEC.match(spec):
+        return None
+    return fetch_to_local(spark, spec, tmpdir)
+
+
+def load_weights(spark, spec: str, image_size: int, local: str | None = None) -> LoadedWeights:
+    """Resolve `--weights` on the driver into the arrays to broadcast. `local`: the file spec already fetched
+    (local_weights_file), so a remote file is copied once per run however many readers it has."""
     model = build_model(image_size)
-    m = _RANDOM.match(spec)
+    m = RANDOM_SPEC.match(spec)
     if m:
         arrays = random_weights(model, int(m.group(1)))
         return LoadedWeights(spec, "random", arrays, None, arrays_sha256(arrays), False)
@@ -177,7 +199,7 @@ def load_weights(spark, spec: str, image_size: int) -> LoadedWeights:
         if spec == "imagenet":
             path, source = keras_imagenet_file(image_size), "imagenet"
         else:
-            path, source = fetch_to_local(spark, spec, tmp), "file"  # keeps the file name: Keras reads the suffix
+            path, source = local or fetch_to_local(spark, spec, tmp), "file"  # keeps the name: Keras reads the suffix
         arrays = load_weights_file(model, path, spec)
         digest = file_sha256(path)
     return LoadedWeights(spec, source, arrays, digest, arrays_sha256(arrays), True)

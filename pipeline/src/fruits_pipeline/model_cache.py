@@ -21,16 +21,14 @@ import hashlib
 import json
 import os
 import pickle
-import re
 import tempfile
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 
 from .engines import ConvertedModel
-from .model import KERAS_IMAGENET_SIZES, LoadedWeights, fetch_to_local, file_sha256
+from .model import RANDOM_SPEC, LoadedWeights, file_sha256, keras_imagenet_name, keras_models_dir
+from .package_versions import installed_version
 
 KEEP_ENTRIES = 4  # newest kept; each entry is ~20 MB (the weights and the converted model)
-_RANDOM = re.compile(r"^random:(\d+)$")
 _VERSIONED = ("tensorflow", "keras", "numpy", "openvino", "onnxruntime", "tf2onnx", "onnx")
 
 
@@ -40,29 +38,16 @@ class CachedModel:
     model: ConvertedModel
 
 
-def _installed(name: str) -> str | None:
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return None
+def weights_identity(spec: str, image_size: int, local: str | None) -> str | None:
+    """What identifies `--weights` without TensorFlow: 'random:SEED' or 'sha256:<file hash>'; None if unknown.
 
-
-def keras_cache_path(image_size: int) -> str:
-    """Where Keras' get_file keeps the ImageNet no-top file ($KERAS_HOME or ~/.keras, models/), without importing Keras."""
-    rows = image_size if image_size in KERAS_IMAGENET_SIZES else 224
-    home = os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras"))
-    return os.path.join(home, "models", f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_{rows}_no_top.h5")
-
-
-def weights_identity(spark, spec: str, image_size: int) -> str | None:
-    """What identifies `--weights` without TensorFlow: 'random:SEED' or 'sha256:<file hash>'; None if unknown."""
-    if _RANDOM.match(spec):
+    `local`: the weights file already fetched by the caller (model.local_weights_file), for file specs."""
+    if RANDOM_SPEC.match(spec):
         return spec
     if spec == "imagenet":
-        path = keras_cache_path(image_size)
+        path = os.path.join(keras_models_dir(), keras_imagenet_name(image_size))
         return f"sha256:{file_sha256(path)}" if os.path.isfile(path) else None
-    with tempfile.TemporaryDirectory(prefix="fruits-weights-id-") as tmp:
-        return f"sha256:{file_sha256(fetch_to_local(spark, spec, tmp))}"
+    return f"sha256:{file_sha256(local)}" if local else None
 
 
 def cache_key(identity: str, image_size: int, engine: str, precision: str, code_sha256: str,
@@ -74,7 +59,7 @@ def cache_key(identity: str, image_size: int, engine: str, precision: str, code_
 
 
 def library_versions() -> dict[str, str | None]:
-    return {name: _installed(name) for name in _VERSIONED}
+    return {name: installed_version(name) for name in _VERSIONED}
 
 
 class ModelCache:

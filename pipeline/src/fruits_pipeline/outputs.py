@@ -82,7 +82,9 @@ def clear(storage: Storage, layout: OutputLayout) -> list[str]:
 
 
 def write_parquet(df: DataFrame, uri: str) -> None:
-    df.write.mode("overwrite").parquet(uri)
+    # No dictionary encoding: the outputs are mostly float features and scores, which never repeat, so Parquet
+    # would build a dictionary per column chunk and then drop it (CPU the featurizing workers need on small hosts).
+    df.write.mode("overwrite").option("parquet.enable.dictionary", "false").parquet(uri)
 
 
 def write_single_csv(storage: Storage, df: DataFrame, layout: OutputLayout) -> str:

@@ -1,4 +1,4 @@
-"""Image bytes -> a (size, size, 3) float32 RGB array in [0, 255]. Pure: Pillow and numpy only, no Spark, no TF.
+"""Image bytes -> a (size, size, 3) RGB array, uint8 (or float32 in [0, 255]). Pure: Pillow and numpy, no Spark/TF.
 
 Everything a real image folder throws at us is handled here, once:
 - any mode becomes RGB: grayscale, palette, CMYK, YCbCr, 16-bit (scaled, not clipped) and images with
@@ -90,8 +90,8 @@ def to_rgb(img: Image.Image) -> Image.Image:
     return img
 
 
-def decode_image(data: bytes, size: int, interpolation: str = "bilinear", max_pixels: int = MAX_PIXELS) -> np.ndarray:
-    """Decode, orient, convert and resize one image. Raises ImageRejected with a short reason."""
+def decode_rgb(data: bytes, size: int, interpolation: str = "bilinear", max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Decode, orient, convert and resize one image: (size, size, 3) uint8. Raises ImageRejected with a short reason."""
     if interpolation not in RESAMPLE:
         raise ValueError(f"interpolation must be one of {sorted(RESAMPLE)}, got {interpolation!r}")
     img = _load(_open_checked(data, max_pixels))
@@ -105,23 +105,30 @@ def decode_image(data: bytes, size: int, interpolation: str = "bilinear", max_pi
         raise ImageRejected(f"cannot convert mode {img.mode} to RGB: {_short(e)}") from None
     if rgb.size != (size, size):
         rgb = rgb.resize((size, size), RESAMPLE[interpolation])
-    return np.asarray(rgb, dtype=np.float32)
+    return np.asarray(rgb, dtype=np.uint8)
+
+
+def decode_image(data: bytes, size: int, interpolation: str = "bilinear", max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """decode_rgb as float32 in [0, 255] (what keras.utils.img_to_array gives)."""
+    return decode_rgb(data, size, interpolation, max_pixels).astype(np.float32)
 
 
 def decode_batch(
     contents: list[bytes | None], size: int, interpolation: str = "bilinear", max_pixels: int = MAX_PIXELS
 ) -> tuple[np.ndarray, list[int], list[str | None]]:
-    """Decode many images: (stacked arrays of the good ones, their positions, per-position error or None)."""
+    """Decode many images: (stacked uint8 arrays of the good ones, their positions, per-position error or None).
+
+    uint8, not float32: a quarter of the memory traffic; model.preprocess_input makes the one float32 copy."""
     arrays: list[np.ndarray] = []
     good: list[int] = []
     errors: list[str | None] = [None] * len(contents)
     for i, data in enumerate(contents):
         try:
-            arrays.append(decode_image(bytes(data) if data is not None else b"", size, interpolation, max_pixels))
+            arrays.append(decode_rgb(bytes(data) if data is not None else b"", size, interpolation, max_pixels))
             good.append(i)
         except ImageRejected as e:
             errors[i] = str(e)
         except Exception as e:  # a Pillow bug on one hostile file must not fail the whole task
             errors[i] = f"decoder failure: {type(e).__name__}: {_short(e)}"
-    batch = np.stack(arrays) if arrays else np.zeros((0, size, size, 3), dtype=np.float32)
+    batch = np.stack(arrays) if arrays else np.zeros((0, size, size, 3), dtype=np.uint8)
     return batch, good, errors

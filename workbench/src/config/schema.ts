@@ -25,7 +25,7 @@ export const INTERPOLATIONS = ['nearest', 'bilinear', 'bicubic', 'lanczos'] as c
 /** The job's --engine and --precision choices (pipeline/src/fruits_pipeline/engines.py). */
 export const ENGINES = ['keras', 'openvino', 'onnxruntime'] as const;
 export const PRECISIONS = ['f32', 'bf16', 'int8'] as const;
-export const DEFAULT_ENGINE = 'openvino';
+export const DEFAULT_ENGINE = 'onnxruntime';
 export const SUPPORTED_PRECISIONS: Record<(typeof ENGINES)[number], readonly (typeof PRECISIONS)[number][]> = {
   keras: ['f32'],
   openvino: ['f32', 'bf16'],

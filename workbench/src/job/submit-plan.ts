@@ -63,6 +63,14 @@ const NOT_INHERITED = /^(AWS_.*|SPARK_.*|PYSPARK_.*|HADOOP_.*|YARN_.*|PYTHONPATH
 
 export const REDACTED = '<redacted>';
 
+/**
+ * JVM options for the local profiles' driver and executors: C1 only (no C2). A local run is a short-lived JVM on
+ * a few cores, where C2's background compilation competes with the Python workers for those cores: measured on 2
+ * cores, 3,120 images, C2 compiler threads used 26 CPU-s of a 55 s job; with C1 only, 3.5 CPU-s and the job took
+ * 46 to 50 s instead of 55 (bench-results/end-to-end.json). EMR's long-lived executors keep the JVM's default.
+ */
+export const LOCAL_JVM_OPTIONS = '-XX:TieredStopAtLevel=1';
+
 function sparkConf(input: SubmitPlanInput): [string, string][] {
   const { s3, tools, profile, job } = input;
   const conf: [string, string][] = [
@@ -84,6 +92,8 @@ function sparkConf(input: SubmitPlanInput): [string, string][] {
     ['spark.sql.execution.arrow.maxRecordsPerBatch', String(job.arrowBatchSize)],
     // The runner shows progress from the scheduler's log lines; the console bar would fill driver.log with \r.
     ['spark.ui.showConsoleProgress', 'false'],
+    ['spark.driver.extraJavaOptions', LOCAL_JVM_OPTIONS],
+    ['spark.executor.extraJavaOptions', LOCAL_JVM_OPTIONS],
   ];
   if (profile.kind === 'cluster') {
     // One executor per worker, using all of it: a bigger request than a worker offers would wait forever.

@@ -3,6 +3,7 @@
  * before the work. Keeps `npm run setup` and every `npm run local` quiet when everything is cached.
  */
 import type { Output } from '../terminal/index.js';
+import { withFileLock } from './lock.js';
 
 export async function cachedStep<T>(
   out: Output,
@@ -18,4 +19,31 @@ export async function cachedStep<T>(
   }
   out.info(`installing ${what}${detail ? ` (${detail})` : ''}...`);
   return install();
+}
+
+/**
+ * cachedStep for a result that several commands may want at once: `done()` says whether it is there already
+ * (and what it gives); otherwise `make` runs under the file lock `lock`, after waiting for any other process
+ * holding it, and only if that process did not make it meanwhile.
+ */
+export async function lockedCachedStep<T>(opts: {
+  out: Output;
+  what: string;
+  detail?: string;
+  lock: string;
+  signal: AbortSignal;
+  /** What the other process is doing, for "waiting for another process (pid N) <doing>...". */
+  doing: string;
+  done: () => T | undefined;
+  make: () => Promise<T>;
+}): Promise<T> {
+  const { out, signal, done } = opts;
+  return cachedStep(
+    out,
+    opts.what,
+    async () => done(),
+    () =>
+      withFileLock(opts.lock, signal, (pid) => out.info(`waiting for another process (pid ${pid}) ${opts.doing}...`), async () => done() ?? opts.make()),
+    opts.detail,
+  );
 }

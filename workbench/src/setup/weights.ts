@@ -25,7 +25,6 @@ import type { Output } from '../terminal/index.js';
 import type { WorkbenchConfig } from '../config/schema.js';
 import { AbortedError, ConfigError, PrerequisiteError } from '../errors.js';
 import { weightsArgument, type ResolvedWeightsSpec } from '../config/specs.js';
-import { withFileLock } from './lock.js';
 import {
   downloadOfficialWeights,
   attemptFileName,
@@ -40,7 +39,7 @@ import {
   type WeightsDigest,
 } from './official-weights.js';
 import { sharedNpyWeightsDir } from './shared.js';
-import { cachedStep } from './step.js';
+import { lockedCachedStep } from './step.js';
 import type { ToolPaths } from './tools.js';
 
 export interface ResolvedWeights {
@@ -217,28 +216,29 @@ async function fetchOfficialWeights(
 ): Promise<boolean> {
   const host = new URL(pin.url).host;
   try {
-    return await cachedStep(
+    return await lockedCachedStep({
       out,
-      "Keras' official ImageNet weights",
-      async () => (existsSync(kerasFile) ? true : undefined),
-      () =>
-        withFileLock(`${kerasFile}.lock`, signal, (pid) => out.info(`waiting for another process (pid ${pid}) downloading the weights...`), async () => {
-          if (existsSync(kerasFile)) return true;
-          const task = out.task("Keras' official ImageNet weights", { total: pin.bytes, unit: 'bytes' });
-          let r;
-          try {
-            r = await downloadOfficialWeights(pin, kerasFile, signal, { ...timeouts, digest, onProgress: (done) => task.progress(done) });
-          } finally {
-            task.end();
-          }
-          if (r.ok) return true;
-          record({ kind: r.kind === 'unreachable' ? 'unreachable' : 'mismatch', reason: r.reason });
-          if (r.kind === 'unreachable') out.info(`official Keras weights unreachable (${r.reason}): ${fallback}`);
-          else out.warn(`official Keras weights from ${pin.url} do not match the pin in versions.json (${r.reason}): ${fallback}`);
-          return false;
-        }),
-      `${(pin.bytes / 2 ** 20).toFixed(1)} MiB from ${host}, ${pinChecks(pin)}`,
-    );
+      what: "Keras' official ImageNet weights",
+      detail: `${(pin.bytes / 2 ** 20).toFixed(1)} MiB from ${host}, ${pinChecks(pin)}`,
+      lock: `${kerasFile}.lock`,
+      signal,
+      doing: 'downloading the weights',
+      done: () => (existsSync(kerasFile) ? true : undefined),
+      make: async () => {
+        const task = out.task("Keras' official ImageNet weights", { total: pin.bytes, unit: 'bytes' });
+        let r;
+        try {
+          r = await downloadOfficialWeights(pin, kerasFile, signal, { ...timeouts, digest, onProgress: (done) => task.progress(done) });
+        } finally {
+          task.end();
+        }
+        if (r.ok) return true;
+        record({ kind: r.kind === 'unreachable' ? 'unreachable' : 'mismatch', reason: r.reason });
+        if (r.kind === 'unreachable') out.info(`official Keras weights unreachable (${r.reason}): ${fallback}`);
+        else out.warn(`official Keras weights from ${pin.url} do not match the pin in versions.json (${r.reason}): ${fallback}`);
+        return false;
+      },
+    });
   } catch (err) {
     // A Keras cache folder that cannot be written (read-only home, full disk) is no reason to stop: the next tier works.
     if (err instanceof AbortedError || typeof (err as NodeJS.ErrnoException).code !== 'string') throw err;
@@ -257,28 +257,29 @@ async function convertSharedNpy(
   npyDir: string,
 ): Promise<string> {
   const file = path.join(cfg.cacheDir, 'weights', convertedName(cfg.root, npyDir));
-  return cachedStep(
+  return lockedCachedStep({
     out,
-    'imagenet weights from the shared .npy export',
-    async () => (existsSync(file) ? file : undefined),
-    () =>
-      withFileLock(`${file}.lock`, signal, (pid) => out.info(`waiting for another process (pid ${pid}) converting the weights...`), async () => {
-        if (existsSync(file)) return file;
-        const r = await execa(tools.python, ['-m', 'fruits_pipeline.weights_npy', '--src', npyDir, '--out', file], {
-          env: { ...env, PYTHONPATH: path.join(cfg.root, 'pipeline', 'src'), TF_CPP_MIN_LOG_LEVEL: '2' },
-          extendEnv: false,
-          cancelSignal: signal,
-          reject: false,
-        });
-        if (signal.aborted) throw new AbortedError();
-        if (r.failed || !existsSync(file)) {
-          throw new PrerequisiteError(
-            `converting the shared weights in ${npyDir} failed: ${(r.stderr || r.message || '').trim().split('\n').slice(-3).join(' | ')}`,
-            'check the shared folder (its SHA256SUMS), or set job.weights: random:0 to run without real weights',
-          );
-        }
-        return file;
-      }),
-    'once, cached',
-  );
+    what: 'imagenet weights from the shared .npy export',
+    detail: 'once, cached',
+    lock: `${file}.lock`,
+    signal,
+    doing: 'converting the weights',
+    done: () => (existsSync(file) ? file : undefined),
+    make: async () => {
+      const r = await execa(tools.python, ['-m', 'fruits_pipeline.weights_npy', '--src', npyDir, '--out', file], {
+        env: { ...env, PYTHONPATH: path.join(cfg.root, 'pipeline', 'src'), TF_CPP_MIN_LOG_LEVEL: '2' },
+        extendEnv: false,
+        cancelSignal: signal,
+        reject: false,
+      });
+      if (signal.aborted) throw new AbortedError();
+      if (r.failed || !existsSync(file)) {
+        throw new PrerequisiteError(
+          `converting the shared weights in ${npyDir} failed: ${(r.stderr || r.message || '').trim().split('\n').slice(-3).join(' | ')}`,
+          'check the shared folder (its SHA256SUMS), or set job.weights: random:0 to run without real weights',
+        );
+      }
+      return file;
+    },
+  });
 }

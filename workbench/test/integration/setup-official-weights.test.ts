@@ -14,7 +14,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import type { WorkbenchConfig } from '../../src/config/schema.js';
-import { officialWeightsPin, type KerasWeightsPin } from '../../src/setup/official-weights.js';
+import { attemptFileName, officialWeightsPin, type KerasWeightsPin } from '../../src/setup/official-weights.js';
 import { sharedNpyWeightsDir } from '../../src/setup/shared.js';
 import type { ToolPaths } from '../../src/setup/tools.js';
 import { KERAS_NO_TOP_FILE, resolveWeights } from '../../src/setup/weights.js';
@@ -82,6 +82,9 @@ afterAll(async () => {
     await new Promise<void>((resolve) => server!.close(() => resolve()));
   }
   for (const d of temps) rmSync(d, { recursive: true, force: true });
+  // The refused download is remembered per URL in the real cache folder: this server's URL dies with the test,
+  // and a later run that got the same port must not find it.
+  if (url) rmSync(path.join(cfg.cacheDir, 'weights', attemptFileName(url)), { force: true });
   await cleanupStacks();
 });
 
