@@ -33,10 +33,16 @@ def features_matrix(folder: str) -> np.ndarray:
 class F2J:
     """dev.ludovic.netlib's F2jLAPACK through py4j; matrices cross as raw bytes (one call each way)."""
 
-    def __init__(self, gateway=None) -> None:
+    def __init__(self, gateway=None, jvm_options: str = "") -> None:
+        from pyspark import SparkConf
         from pyspark.java_gateway import launch_gateway
 
-        self.gw = gateway or launch_gateway()
+        # py4j keeps every Java array it created until Python collects its proxy: 12 orders x a few 1280 x 1280
+        # matrices need more than the 1 GiB default heap.
+        conf = SparkConf().set("spark.driver.memory", "4g")
+        if jvm_options:
+            conf.set("spark.driver.extraJavaOptions", jvm_options)
+        self.gw = gateway or launch_gateway(conf)
         self.jvm = self.gw.jvm
         # What breeze (and so PCA.fit) gets: the native LAPACK when one loads, else the pure-Java fallback.
         self.lapack = self.jvm.dev.ludovic.netlib.lapack.LAPACK.getInstance()
@@ -98,7 +104,12 @@ def main(argv=None) -> int:
     p.add_argument("--spark-covariance", action="store_true",
                    help="take each covariance from Spark's RowMatrix.computeCovariance (what PCA.fit uses) on "
                         "1, 2, ... partitions, instead of np.cov on permuted rows")
+    p.add_argument("--only", default="", help="comma-separated order numbers to run (the others are skipped, "
+                                              "with the same permutations: e.g. --only 2,6)")
+    p.add_argument("--jvm-options", default="", help="options for the JVM that runs F2J, e.g. -Xint or "
+                                                     "-XX:TieredStopAtLevel=1 (is it the JIT?)")
     a = p.parse_args(argv)
+    only = {int(o) for o in a.only.split(",") if o.strip()}
 
     x = features_matrix(a.features)
     print(f"{x.shape[0]} x {x.shape[1]} features from {a.features}")
@@ -108,7 +119,7 @@ def main(argv=None) -> int:
         from pyspark.sql import SparkSession
 
         spark = SparkSession.builder.master("local[2]").getOrCreate()
-    f2j = F2J() if spark is None else F2J(spark.sparkContext._gateway)
+    f2j = F2J(jvm_options=a.jvm_options) if spark is None else F2J(spark.sparkContext._gateway)
     print(f"LAPACK implementation: {f2j.implementation}")
     rng = np.random.default_rng(0)
     reproduced = 0
@@ -119,6 +130,8 @@ def main(argv=None) -> int:
         else:
             rows = spark.sparkContext.parallelize([r.tolist() for r in x], i + 1)
             c = RowMatrix(rows).computeCovariance().toArray()
+        if only and i not in only:
+            continue
         trace = float(np.trace(c))
         ref = np.clip(np.linalg.eigvalsh(c)[::-1], 0, None)
         print(f"\norder {i}: numpy eigh       {describe(ref, trace)}")
@@ -131,7 +144,8 @@ def main(argv=None) -> int:
             wrong_a |= routine == "dgesdd" and jobz == "A" and off
             right_svd |= routine == "dgesvd" and not off
         reproduced += int(wrong_a and right_svd)
-    print(f"\nF2J dgesdd JOBZ='A' wrong (info 0) while dgesvd is right: {reproduced} of {a.orders} row orders")
+    print(f"\nF2J dgesdd JOBZ='A' wrong (info 0) while dgesvd is right: {reproduced} of "
+          f"{len(only) if only else a.orders} row orders")
     return 1 if reproduced else 0
 
 
