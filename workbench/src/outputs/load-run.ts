@@ -1,39 +1,16 @@
 /**
- * Reads one run's outputs from a RunSource into RunData: manifest first (its absence means the run did not
- * complete), then explained_variance.json and the four Parquet tables (read with hyparquet; Spark writes snappy).
- * Every row is checked against the contract's columns so a wrong file fails here with its name, not in a check.
+ * Reads one run's outputs from a RunSource into RunData, in bounded memory: manifest first (its absence means the
+ * run did not complete), then explained_variance.json, then each Parquet table streamed batch by batch
+ * (stream.ts) into its summary: row count, digests, rows per label, and the keys and values sample.ts says to
+ * keep. Every row is checked against the contract's columns, so a wrong file fails here with its name, not in a
+ * check.
  */
-import { parquetReadObjects } from 'hyparquet';
 import { parseExplainedVariance, parseManifest } from './manifest.js';
-import type { ErrorRow, FeatureRow, PcaRow, RunData } from './run-data.js';
+import type { ErrorRow, FeatureRow, KeptKey, PcaRow, RunData, TableSummary } from './run-data.js';
 import { RunOutputError } from './run-output-error.js';
+import { BottomK, keyRank, READ_LIMITS, SetDigest, type ReadLimits } from './sample.js';
 import type { RunSource } from './source.js';
-
-type Row = Record<string, unknown>;
-
-async function readTable(source: RunSource, table: string, columns: string[]): Promise<{ part: string; row: Row }[]> {
-  const parts = await source.parquetParts(table);
-  if (!parts) {
-    throw new RunOutputError(source.location, `the ${table}/ output folder is missing`, 'copy the whole run output (docs/job-contract.md lists the folders), or rerun the job');
-  }
-  const out: { part: string; row: Row }[] = [];
-  for (const part of parts) {
-    let rows: Row[];
-    try {
-      rows = (await parquetReadObjects({ file: await part.open(), columns })) as Row[];
-    } catch (err) {
-      if (err instanceof RunOutputError) throw err;
-      throw new RunOutputError(
-        source.location,
-        `${part.name} is not a readable Parquet file with columns ${columns.join(', ')} (${err instanceof Error ? err.message : String(err)})`,
-        'rerun the job for this output, or copy the part files again',
-        { cause: err },
-      );
-    }
-    for (const row of rows) out.push({ part: part.name, row });
-  }
-  return out;
-}
+import { readBatches, type Row } from './stream.js';
 
 function text(row: Row, column: string, part: string, location: string): string {
   const v = row[column];
@@ -53,13 +30,62 @@ function vector(row: Row, column: string, length: number | undefined, part: stri
   return v as number[];
 }
 
-function index<T>(rows: { key: string; value: T }[]): Map<string, T> {
-  const map = new Map<string, T>();
-  for (const { key, value } of rows) if (!map.has(key)) map.set(key, value);
-  return map;
+/** How many keys / values a table keeps: whole when the manifest says it is small enough, else the sample. */
+function capacities(expectedRows: number, limits: ReadLimits, valuesWhole: number) {
+  return {
+    keys: expectedRows <= limits.keysWhole ? limits.keysWhole : limits.sampleRows,
+    values: expectedRows <= valuesWhole ? valuesWhole : limits.sampleRows,
+  };
 }
 
-export async function loadRun(source: RunSource): Promise<RunData> {
+interface KeyedTable<V> {
+  summary: TableSummary;
+  values: Map<string, V>;
+}
+
+/**
+ * Streams a keyed table (key, label, ...): every row is validated, counted, digested and offered to the key
+ * and value samples; `value` builds a kept row's value (called only for rows the sample admits).
+ */
+async function readKeyed<V>(
+  source: RunSource,
+  table: string,
+  columns: string[],
+  cap: { keys: number; values: number },
+  limits: ReadLimits,
+  value: (row: Row, part: string, label: string) => V,
+  validate: (row: Row, part: string) => void,
+): Promise<KeyedTable<V>> {
+  const loc = source.location;
+  const keys = new BottomK<string>(cap.keys);
+  const values = new BottomK<V>(cap.values);
+  const keyDigest = new SetDigest();
+  const pairDigest = new SetDigest();
+  const labels = new Map<string, number>();
+  let rows = 0;
+  for await (const batch of readBatches(source, table, columns, limits.batchRows)) {
+    for (const row of batch.rows) {
+      const key = text(row, 'key', batch.part, loc);
+      const label = text(row, 'label', batch.part, loc);
+      validate(row, batch.part);
+      rows++;
+      keyDigest.add(key);
+      pairDigest.add(`${key}\0${label}`);
+      labels.set(label, (labels.get(label) ?? 0) + 1);
+      const rank = keyRank(key, limits.seed);
+      keys.offer(rank, () => label);
+      if (values.admits(rank)) values.offer(rank, () => value(row, batch.part, label));
+    }
+  }
+  const kept = new Map<string, KeptKey>();
+  for (const { rank, value: label } of keys.entries()) kept.set(rank.key, { label, rank });
+  return {
+    summary: { rows, keyDigest, pairDigest, labels, keys: kept, keysBound: keys.bound, repeats: keys.repeats, valuesBound: values.bound },
+    values: new Map(values.entries().map(({ rank, value: v }) => [rank.key, v])),
+  };
+}
+
+export async function loadRun(source: RunSource, limits: ReadLimits = READ_LIMITS): Promise<RunData> {
   const loc = source.location;
   const manifestText = await source.readText('manifest.json');
   if (manifestText === undefined) {
@@ -71,26 +97,36 @@ export async function loadRun(source: RunSource): Promise<RunData> {
   const explainedVariance = parseExplainedVariance(evText, loc);
   const dim = manifest.feature_dim;
   const k = manifest.pca.k;
+  const counts = manifest.counts;
 
-  const featureRows = (await readTable(source, 'features', ['key', 'label', 'features'])).map(({ part, row }) => ({
-    key: text(row, 'key', part, loc),
-    value: { label: text(row, 'label', part, loc), features: Float32Array.from(vector(row, 'features', dim, part, loc)) } satisfies FeatureRow,
-  }));
-  const errorRows = (await readTable(source, 'errors', ['key', 'label', 'reason'])).map(({ part, row }) => ({
-    key: text(row, 'key', part, loc),
-    value: { label: text(row, 'label', part, loc), reason: String(row.reason ?? '') } satisfies ErrorRow,
-  }));
-  const pcaRows = (await readTable(source, 'pca', ['key', 'label', 'pca'])).map(({ part, row }) => ({
-    key: text(row, 'key', part, loc),
-    value: { label: text(row, 'label', part, loc), pca: Float64Array.from(vector(row, 'pca', k, part, loc)) } satisfies PcaRow,
-  }));
-  const componentRows = (await readTable(source, 'pca_components', ['pc', 'vector'])).map(({ part, row }) => {
-    const pc = row.pc;
-    if (typeof pc !== 'number' || !Number.isInteger(pc) || pc < 1) {
-      throw new RunOutputError(loc, `${part}: column "pc" must be an integer >= 1, found ${JSON.stringify(pc)}`);
+  const features = await readKeyed<FeatureRow>(
+    source, 'features', ['key', 'label', 'features'], capacities(counts.features, limits, limits.valuesWhole), limits,
+    (row, part, label) => ({ label, features: Float32Array.from(vector(row, 'features', dim, part, loc)) }),
+    (row, part) => void vector(row, 'features', dim, part, loc),
+  );
+  // Error rows are small (key, label, reason): they are kept as long as their keys are.
+  const errors = await readKeyed<ErrorRow>(
+    source, 'errors', ['key', 'label', 'reason'], capacities(counts.errors, limits, limits.keysWhole), limits,
+    (row, _part, label) => ({ label, reason: String(row.reason ?? '') }),
+    () => {},
+  );
+  const pca = await readKeyed<PcaRow>(
+    source, 'pca', ['key', 'label', 'pca'], capacities(counts.features, limits, limits.valuesWhole), limits,
+    (row, part, label) => ({ label, pca: Float64Array.from(vector(row, 'pca', k, part, loc)) }),
+    (row, part) => void vector(row, 'pca', k, part, loc),
+  );
+
+  // k axes of feature_dim values: small at any n.
+  const componentRows: { pc: number; vector: Float64Array }[] = [];
+  for await (const batch of readBatches(source, 'pca_components', ['pc', 'vector'], limits.batchRows)) {
+    for (const row of batch.rows) {
+      const pc = row.pc;
+      if (typeof pc !== 'number' || !Number.isInteger(pc) || pc < 1) {
+        throw new RunOutputError(loc, `${batch.part}: column "pc" must be an integer >= 1, found ${JSON.stringify(pc)}`);
+      }
+      componentRows.push({ pc, vector: Float64Array.from(vector(row, 'vector', dim, batch.part, loc)) });
     }
-    return { pc, vector: Float64Array.from(vector(row, 'vector', dim, part, loc)) };
-  });
+  }
   componentRows.sort((x, y) => x.pc - y.pc);
   const pcs = componentRows.map((c) => c.pc);
   if (pcs.some((pc, i) => pc !== i + 1)) {
@@ -101,10 +137,12 @@ export async function loadRun(source: RunSource): Promise<RunData> {
     location: loc,
     manifest,
     explainedVariance,
-    features: index(featureRows),
-    errors: index(errorRows),
-    pca: index(pcaRows),
+    features: features.values,
+    errors: errors.values,
+    pca: pca.values,
     components: componentRows.map((c) => c.vector),
-    rows: { features: featureRows.length, errors: errorRows.length, pca: pcaRows.length },
+    rows: { features: features.summary.rows, errors: errors.summary.rows, pca: pca.summary.rows },
+    tables: { features: features.summary, errors: errors.summary, pca: pca.summary },
+    limits,
   };
 }

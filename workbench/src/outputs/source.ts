@@ -68,9 +68,9 @@ export class S3RunSource implements RunSource {
     return asPrefix(this.where.key) + name;
   }
 
-  private async getBytes(key: string): Promise<Uint8Array | undefined> {
+  private async getBytes(key: string, range?: string): Promise<Uint8Array | undefined> {
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.where.bucket, Key: key }));
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.where.bucket, Key: key, ...(range ? { Range: range } : {}) }));
       return res.Body ? await res.Body.transformToByteArray() : new Uint8Array();
     } catch (err) {
       if (errorName(err) === 'NoSuchKey') return undefined;
@@ -85,25 +85,48 @@ export class S3RunSource implements RunSource {
 
   async parquetParts(table: string): Promise<ParquetPart[] | undefined> {
     const prefix = `${this.key(table)}/`;
-    let keys: string[];
+    let objects: { key: string; size: number }[];
     try {
-      keys = (await listObjects(this.client, this.where.bucket, prefix)).map((o) => o.key);
+      objects = await listObjects(this.client, this.where.bucket, prefix);
     } catch (err) {
       throw this.explain(err, `listing s3://${this.where.bucket}/${prefix}`);
     }
-    if (keys.length === 0) return undefined;
-    return keys
-      .filter(isDataPart)
-      .sort()
-      .map((key) => ({
+    if (objects.length === 0) return undefined;
+    return objects
+      .filter((o) => isDataPart(o.key))
+      .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
+      .map(({ key, size }) => ({
         name: `${table}/${key.slice(prefix.length)}`,
         open: async () => {
+          // Ranged GETs: hyparquet fetches the footer, then only the column chunks (or pages) it decodes, so a
+          // part file of any size is never held whole. A store that lists no size is read whole, as before.
+          if (size > 0) return this.rangedBuffer(key, size);
           const bytes = await this.getBytes(key);
-          if (!bytes) throw new RunOutputError(this.location, `${key} was listed but is gone: is the run being rewritten?`);
+          if (!bytes) throw this.gone(key);
           // hyparquet reads an ArrayBuffer directly; copy out of the SDK's (possibly shared) buffer.
           return bytes.slice().buffer as ArrayBuffer;
         },
       }));
+  }
+
+  private gone(key: string): RunOutputError {
+    return new RunOutputError(this.location, `${key} was listed but is gone: is the run being rewritten?`);
+  }
+
+  private rangedBuffer(key: string, byteLength: number): AsyncBuffer {
+    return {
+      byteLength,
+      slice: async (start: number, end?: number) => {
+        const last = Math.min(end ?? byteLength, byteLength) - 1;
+        if (last < start) return new ArrayBuffer(0);
+        const bytes = await this.getBytes(key, `bytes=${start}-${last}`);
+        if (!bytes) throw this.gone(key);
+        if (bytes.length !== last - start + 1) {
+          throw new RunOutputError(this.location, `${key}: asked for bytes ${start}-${last}, got ${bytes.length} bytes: is the run being rewritten?`);
+        }
+        return bytes.slice().buffer as ArrayBuffer;
+      },
+    };
   }
 
   private explain(err: unknown, what: string): Error {

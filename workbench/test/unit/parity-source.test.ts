@@ -133,12 +133,16 @@ function fakeS3(folder: string, opts: { deny?: boolean } = {}): S3Client {
         const page = keys.slice(start, start + 3);
         calls.push(`list ${Prefix} ${start}`);
         const more = start + 3 < keys.length;
-        return { Contents: page.map((Key) => ({ Key })), IsTruncated: more, NextContinuationToken: more ? String(start + 3) : undefined };
+        return { Contents: page.map((Key) => ({ Key, Size: files.get(Key)!.length })), IsTruncated: more, NextContinuationToken: more ? String(start + 3) : undefined };
       }
       if (command instanceof GetObjectCommand) {
         const body = files.get(command.input.Key!);
         if (!body) throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' });
-        return { Body: { transformToByteArray: async () => new Uint8Array(body) } };
+        // Range: bytes=start-last (inclusive), as S3 serves it.
+        const range = /^bytes=(\d+)-(\d+)$/.exec(command.input.Range ?? '');
+        const bytes = range ? body.subarray(Number(range[1]), Number(range[2]) + 1) : body;
+        calls.push(`get ${command.input.Key}${range ? ` ${range[1]}-${range[2]}` : ''}`);
+        return { Body: { transformToByteArray: async () => new Uint8Array(bytes) } };
       }
       throw new Error('unexpected command');
     },
@@ -162,7 +166,12 @@ describe('loadRun from S3', () => {
     expect(buckets).toEqual(['fruits']);
     expect([...fromS3.features.keys()]).toEqual([...local.features.keys()]);
     expect(fromS3.components).toEqual(local.components);
-    expect((client as unknown as { calls: string[] }).calls).toContain('list runs/r1/features/ 3');
+    const calls = (client as unknown as { calls: string[] }).calls;
+    expect(calls).toContain('list runs/r1/features/ 3');
+    // Part files are read by ranges (footer, then column chunks), never whole.
+    const featureGets = calls.filter((c) => c.startsWith('get runs/r1/features/part-'));
+    expect(featureGets.length).toBeGreaterThan(0);
+    expect(featureGets.every((c) => / \d+-\d+$/.test(c))).toBe(true);
   });
 
   it('a run with no manifest in the bucket, no client, or no access', async () => {
