@@ -19,6 +19,22 @@ export interface CheckResult {
   detail: string;
   /** Longer listings (missing keys, differing settings, versions side by side), shown under the table. */
   items?: string[];
+  /**
+   * Set when the check looked at a seeded sample of the rows, not all of them (large runs; outputs/sample.ts):
+   * how many rows it compared, of how many, and the seed that chose them.
+   */
+  sample?: CheckSample;
+}
+
+export interface CheckSample {
+  rows: number;
+  of: number;
+  seed: number;
+}
+
+/** "sample of 5000 of 1000000 images (seed 20)". */
+export function sampleText(s: CheckSample, what = 'images'): string {
+  return `sample of ${s.rows} of ${s.of} ${what} (seed ${s.seed})`;
 }
 
 /** Lists at most `max` items, then says how many were left out. */

@@ -9,6 +9,7 @@ import { compareRuns, type Comparison } from './compare.js';
 import { loadRun } from '../outputs/load-run.js';
 import { buildReport, formatReport, reportPath, writeReport, type ParityReport } from './report.js';
 import { LocalRunSource, type RunSource } from '../outputs/source.js';
+import type { ReadLimits } from '../outputs/sample.js';
 
 export interface CompareOutputsResult {
   comparison: Comparison;
@@ -19,12 +20,16 @@ export interface CompareOutputsResult {
 
 export async function compareOutputs(
   sources: [RunSource, RunSource],
-  opts: { tolerances: ParityTolerances; runsDir: string; out: Output; allLayers?: boolean; reportFile?: string },
+  opts: { tolerances: ParityTolerances; runsDir: string; out: Output; allLayers?: boolean; reportFile?: string; limits?: ReadLimits },
 ): Promise<CompareOutputsResult> {
   const runs = [];
   for (const source of sources) {
     opts.out.info(`parity: reading ${source.location}`);
-    runs.push(await loadRun(source));
+    const run = await loadRun(source, opts.limits);
+    const f = run.tables.features;
+    const kept = f.valuesBound === undefined ? 'all kept' : `a seeded sample of ${run.features.size} kept (seed ${run.limits.seed})`;
+    opts.out.info(`parity: ${f.rows} feature rows, ${run.rows.errors} error rows streamed; feature values: ${kept}`);
+    runs.push(run);
   }
   const [a, b] = runs as [(typeof runs)[0], (typeof runs)[0]];
   const comparison = compareRuns(a, b, opts.tolerances, { allLayers: Boolean(opts.allLayers) });

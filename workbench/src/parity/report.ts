@@ -1,6 +1,7 @@
 /**
- * The parity report: one JSON document (written next to the runs, with the tolerances used, so a result can be
- * judged later) and the same as an aligned plain-text table for the terminal (colours only on a TTY).
+ * The parity report: one JSON document (written next to the runs, with the tolerances used and what was sampled,
+ * so a result can be judged later) and the same as an aligned plain-text table for the terminal (colours only on
+ * a TTY), which says which checks were sampled and on how many rows.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -27,6 +28,15 @@ export interface ParityReport {
   b: RunRef;
   tolerances: ParityTolerances;
   summary: Record<CheckStatus, number>;
+  /**
+   * What was compared on a seeded sample rather than on every row (large runs; outputs/sample.ts): the seed, the
+   * limits, and each sampled check with its row counts. Empty `checks` when every row was compared.
+   */
+  sampling: {
+    seed: number;
+    limits: { keysWhole: number; valuesWhole: number; sampleRows: number };
+    checks: { name: string; rows: number; of: number }[];
+  };
   checks: CheckResult[];
 }
 
@@ -47,6 +57,11 @@ export function buildReport(a: RunData, b: RunData, comparison: Comparison, tole
     b: ref(b),
     tolerances,
     summary,
+    sampling: {
+      seed: a.limits.seed,
+      limits: { keysWhole: a.limits.keysWhole, valuesWhole: a.limits.valuesWhole, sampleRows: a.limits.sampleRows },
+      checks: comparison.checks.flatMap((c) => (c.sample ? [{ name: c.name, rows: c.sample.rows, of: c.sample.of }] : [])),
+    },
     checks: comparison.checks,
   };
 }
@@ -103,7 +118,7 @@ export function formatReport(report: ParityReport, opts: { color: boolean }): st
   for (const r of listings) {
     out.push('', `${r.name}:`, ...r.items!.map((item) => `  ${item}`));
   }
-  out.push('');
+  out.push('', ...samplingLines(report));
   const s = report.summary;
   const counts = `${s.pass} passed, ${s.fail} failed, ${s.warn} warning${s.warn === 1 ? '' : 's'}, ${s.skip} skipped`;
   if (report.outcome === 'pass') {
@@ -114,4 +129,20 @@ export function formatReport(report: ParityReport, opts: { color: boolean }): st
     out.push(c.red(`parity FAILED at layer ${fl.layer} (${fl.name}): ${failed.join(', ')}`), counts);
   }
   return out;
+}
+
+/** One line per sample size: which checks looked at a sample, and of how many rows; nothing when all rows were compared. */
+export function samplingLines(report: ParityReport): string[] {
+  const sampled = report.sampling?.checks ?? [];
+  if (sampled.length === 0) return [];
+  const groups = new Map<string, string[]>();
+  for (const c of sampled) {
+    const key = `${c.rows} of ${c.of}`;
+    groups.set(key, [...(groups.get(key) ?? []), c.name]);
+  }
+  return [
+    ...[...groups].map(([size, names]) => `sampled: ${names.join(', ')} on a sample of ${size} rows (seed ${report.sampling.seed})`),
+    'counts and key sets are compared over all rows (streamed counts, digests of every key)',
+    '',
+  ];
 }

@@ -1,10 +1,11 @@
 /**
  * Layer 4, features: per image, the largest absolute difference and the cosine similarity of the two 1280-d
  * vectors. TensorFlow on different CPUs (or batch compositions) differs in the last bits, so both are held to
- * named tolerances; a different resize or different weights moves them by orders of magnitude more.
+ * named tolerances; a different resize or different weights moves them by orders of magnitude more. A large run
+ * is compared on the seeded sample of keys both readers kept (outputs/sample.ts), and the checks say so.
  */
 import type { ParityTolerances } from '../../config/schema.js';
-import { fmt, type CheckResult } from '../check-result.js';
+import { fmt, sampleText, type CheckResult, type CheckSample } from '../check-result.js';
 import { cosine, maxAbsDiff } from '../linalg.js';
 import type { RunData } from '../../outputs/run-data.js';
 
@@ -33,6 +34,16 @@ export function absoluteStatus(measured: number, tolerance: number, scale: numbe
   return { status: 'pass', note: '' };
 }
 
+/**
+ * Undefined when every row of `table` was compared; else what was: the rows both samples share (both are the
+ * lowest-ranked keys of the same seed, so they are the same keys wherever the key sets agree).
+ */
+export function valueSample(a: RunData, b: RunData, table: 'features' | 'pca', compared: number): CheckSample | undefined {
+  const [ta, tb] = [a.tables[table], b.tables[table]];
+  if (ta.valuesBound === undefined && tb.valuesBound === undefined) return undefined;
+  return { rows: compared, of: ta.rows, seed: a.limits.seed };
+}
+
 export function featureChecks(a: RunData, b: RunData, tol: ParityTolerances): CheckResult[] {
   let worstAbs = { value: 0, key: '' };
   let worstCos = { value: 1, key: '' };
@@ -57,17 +68,19 @@ export function featureChecks(a: RunData, b: RunData, tol: ParityTolerances): Ch
     if (d > tol.featureMaxAbs) beyond.abs++;
     if (c < tol.featureCosineMin) beyond.cos++;
   }
+  const sample = valueSample(a, b, 'features', compared);
+  const scope = sample ? `; ${sampleText(sample)}` : '';
   const where = (w: { key: string }, n: number) =>
-    w.key ? `${compared} images; ${n > 0 ? `${n} beyond tolerance, ` : ''}worst ${w.key}` : `${compared} images, all identical`;
+    (w.key ? `${compared} images; ${n > 0 ? `${n} beyond tolerance, ` : ''}worst ${w.key}` : `${compared} images, all identical`) + scope;
   const abs = absoluteStatus(worstAbs.value, tol.featureMaxAbs, scaleOf([...a.features.values()].map((r) => r.features)));
   return [
     {
       name: 'features.max-abs', layer, status: abs.status,
-      measured: worstAbs.value, tolerance: `<= ${fmt(tol.featureMaxAbs)}`, detail: where(worstAbs, beyond.abs) + abs.note,
+      measured: worstAbs.value, tolerance: `<= ${fmt(tol.featureMaxAbs)}`, detail: where(worstAbs, beyond.abs) + abs.note, sample,
     },
     {
       name: 'features.cosine', layer, status: worstCos.value >= tol.featureCosineMin ? 'pass' : 'fail',
-      measured: worstCos.value, tolerance: `>= ${fmt(tol.featureCosineMin)}`, detail: where(worstCos, beyond.cos),
+      measured: worstCos.value, tolerance: `>= ${fmt(tol.featureCosineMin)}`, detail: where(worstCos, beyond.cos), sample,
     },
   ];
 }

@@ -4,13 +4,14 @@
  * An eigenvector is only defined up to sign, so single axes are compared by |cosine| and projections after
  * flipping B's signs to match A. When adjacent eigenvalues are nearly equal (relative gap <= eigengapRel), any
  * rotation within their plane is an equally valid answer, so those axes are compared as a subspace (cosines of
- * the principal angles) and projections after the rotation that best maps B's basis onto A's.
+ * the principal angles) and projections after the rotation that best maps B's basis onto A's. The axes are
+ * compared whole at any n (k x feature_dim values); the projections of a large run on the seeded sample of keys.
  */
 import type { ParityTolerances } from '../../config/schema.js';
-import { fmt, listed, type CheckResult } from '../check-result.js';
+import { fmt, listed, sampleText, type CheckResult } from '../check-result.js';
 import { cosine, crossGram, nearestRotation, orthonormalize, principalCosines, type Matrix } from '../linalg.js';
 import type { RunData } from '../../outputs/run-data.js';
-import { absoluteStatus, scaleOf } from './features.js';
+import { absoluteStatus, scaleOf, valueSample } from './features.js';
 
 const layer = 5 as const;
 
@@ -122,10 +123,12 @@ function projectionsCheck(a: RunData, b: RunData, groups: AxisGroup[], tol: Pari
   }
   const aligned = `${flipped} axis sign(s) flipped${groups.some((g) => g.end - g.start > 1) ? ', subspaces rotated' : ''} before comparing`;
   const abs = absoluteStatus(worst.value, tol.projectionMaxAbs, scaleOf([...a.pca.values()].map((r) => r.pca)));
+  const sample = valueSample(a, b, 'pca', compared);
   return {
     name: 'pca.projections', layer, status: abs.status, measured: worst.value,
     tolerance: `<= ${fmt(tol.projectionMaxAbs)}`,
-    detail: `${compared} images; ${aligned}${worst.key ? `; worst ${worst.key} pc ${worst.pc}` : ''}${abs.note}`,
+    detail: `${compared} images; ${aligned}${worst.key ? `; worst ${worst.key} pc ${worst.pc}` : ''}${sample ? `; ${sampleText(sample)}` : ''}${abs.note}`,
+    sample,
   };
 }
 

@@ -3,7 +3,8 @@
  * same weights, same job and PCA settings. Library versions are shown side by side; a difference is a warning
  * (the later layers say whether it mattered).
  */
-import { listed, shortSha, type CheckResult } from '../check-result.js';
+import { listed, sampleText, shortSha, type CheckResult, type CheckSample } from '../check-result.js';
+import { diffKeys, unionOf } from '../key-sets.js';
 import type { Manifest } from '../../outputs/manifest.js';
 import type { RunData } from '../../outputs/run-data.js';
 
@@ -29,28 +30,28 @@ function artifact(a: Manifest, b: Manifest): CheckResult {
   };
 }
 
-/** The input set is every key the job saw: featurized or rejected. */
-function inputKeys(run: RunData): Set<string> {
-  return new Set([...run.features.keys(), ...run.errors.keys()]);
-}
-
-/** Keys in `a` and not in `b`, sorted. */
-export function difference(a: Iterable<string>, b: Set<string>): string[] {
-  return [...a].filter((k) => !b.has(k)).sort();
-}
-
+/** The input set is every key the job saw: featurized or rejected (compared by digest over all rows, listed from the kept keys). */
 function inputSet(a: RunData, b: RunData): CheckResult {
   const name = 'provenance.input-set';
-  const [ka, kb] = [inputKeys(a), inputKeys(b)];
-  const missing = difference(ka, kb);
-  const extra = difference(kb, ka);
-  const differ = missing.length + extra.length;
-  const counts = a.manifest.counts.inputs === b.manifest.counts.inputs ? `${ka.size} images` : `${a.manifest.counts.inputs} vs ${b.manifest.counts.inputs} images`;
-  if (differ === 0) return { name, layer, status: 'pass', measured: 0, tolerance: 'equal', detail: `${counts} on both sides` };
+  const d = diffKeys(unionOf(a.tables.features, a.tables.errors), unionOf(b.tables.features, b.tables.errors));
+  const rows = (r: RunData) => r.tables.features.rows + r.tables.errors.rows;
+  const sample: CheckSample | undefined = d.whole ? undefined : { rows: d.compared, of: rows(a), seed: a.limits.seed };
+  const distinct = d.whole ? new Set([...a.tables.features.keys.keys(), ...a.tables.errors.keys.keys()]).size : rows(a);
+  const counts = a.manifest.counts.inputs === b.manifest.counts.inputs ? `${distinct} images` : `${a.manifest.counts.inputs} vs ${b.manifest.counts.inputs} images`;
+  const differ = d.onlyA.length + d.onlyB.length;
+  if (d.equal) {
+    return { name, layer, status: 'pass', measured: 0, tolerance: 'equal', detail: `${counts} on both sides${sample ? ' (digest of all keys)' : ''}`, sample };
+  }
+  if (differ === 0) {
+    return {
+      name, layer, status: 'fail', measured: 'digest differs', tolerance: 'equal', sample,
+      detail: `${counts}: the digests of all input keys differ, but no key in the ${sampleText(sample!, 'keys')} differs: a key outside the sample, or a repeated key`,
+    };
+  }
   return {
-    name, layer, status: 'fail', measured: differ, tolerance: 'equal',
-    detail: `${counts}: ${missing.length} only in A, ${extra.length} only in B (first: ${missing[0] ?? extra[0]})`,
-    items: listed([...missing.map((k) => `only in A: ${k}`), ...extra.map((k) => `only in B: ${k}`)]),
+    name, layer, status: 'fail', measured: differ, tolerance: 'equal', sample,
+    detail: `${counts}: ${d.onlyA.length} only in A, ${d.onlyB.length} only in B${sample ? ` in the ${sampleText(sample, 'keys')}` : ''} (first: ${d.onlyA[0] ?? d.onlyB[0]})`,
+    items: listed([...d.onlyA.map((k) => `only in A: ${k}`), ...d.onlyB.map((k) => `only in B: ${k}`)]),
   };
 }
 
