@@ -22,6 +22,12 @@ export function chartData(m: ReportModel) {
   };
 }
 
+/** "sample of 5000 of 1000000 images (seed 20)" when the scatter is sampled, else "all 390 images". */
+export function scatterStatement(m: ReportModel): string {
+  const s = m.scatterSample;
+  return s ? `sample of ${s.shown} of ${s.of} images (seed ${s.seed})` : `all ${m.scatter.length} images`;
+}
+
 /** The figures the page has, in order; scatters only for the axes the run kept. Tests compare against it. */
 export function plotNames(m: ReportModel): string[] {
   const names = ['variance-bars', 'variance-cumulative'];
@@ -98,10 +104,13 @@ ${kv([
 function countsSection(m: ReportModel): string {
   const c = m.counts;
   const errorRows = m.errors.slice(0, 1000).map((e) => [code(e.key), esc(e.label), esc(e.reason)]);
-  const more = m.errors.length > errorRows.length ? `<p class="muted">${m.errors.length - errorRows.length} more in errors/.</p>` : '';
+  // The model holds every error row of a normal run, a seeded sample of a huge one: the count is the manifest's.
+  const total = Math.max(m.errors.length, c.errors);
+  const more = total > errorRows.length ? `<p class="muted">${total - errorRows.length} more in errors/.</p>` : '';
   return `<section id="counts"><h2>Counts</h2>
 <p class="counts"><span class="big">${c.inputs}</span> inputs = <span class="big">${c.features}</span> featurized + <span class="big">${c.errors}</span> errors` +
     `${c.featurized !== null ? ` <span class="muted">(the UDF ran ${c.featurized} times)</span>` : ''}</p>
+${m.scatterSample ? `<p class="muted" id="sampled">Counts and images per class are over all rows; the PCA scatters show a ${esc(scatterStatement(m))}.</p>` : ''}
 <h3>Errors</h3>
 ${m.errors.length === 0 ? '<p class="muted" id="no-errors">No image was rejected.</p>' : table(['path (key)', 'class', 'reason'], errorRows, 'errors') + more}
 </section>`;
@@ -144,6 +153,9 @@ export function renderReportHtml(m: ReportModel, assets: ChartAssets): string {
   const threshold = v.threshold === null ? `k fixed at ${v.k}` : `threshold ${pct(v.threshold)}, k = ${v.k} is the smallest k reaching it`;
   const timingsCaption = m.totalSeconds === null ? '' : `total ${secs(m.totalSeconds)} (the job's own stages, manifest timings_s)`;
   const warnings = m.warnings.map((w) => `<p class="warn">${esc(w)}</p>`).join('');
+  const scatterCaption = m.scatterSample
+    ? `(<span class="scatter-sample">${esc(scatterStatement(m))}</span>: the keys of lowest sha1 rank, the same keys in every run; one point per sampled image, coloured by class; hover for the image key; class counts are over all images)`
+    : `(one point per image, ${esc(scatterStatement(m))}, coloured by class; hover for the image key)`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${esc(CSP)}">
@@ -161,8 +173,8 @@ ${countsSection(m)}
 <div class="grid">
 ${fig('variance-bars', 'Explained variance per component', `(first ${v.ratios.length} of ${v.fitted}; k marked)`)}
 ${fig('variance-cumulative', 'Cumulative explained variance', `(${esc(threshold)})`)}
-${fig('scatter-pc1-pc2', 'PC1 × PC2', '(one point per image, coloured by class; hover for the image key)')}
-${fig('scatter-pc1-pc3', 'PC1 × PC3', '(one point per image, coloured by class; hover for the image key)')}
+${fig('scatter-pc1-pc2', 'PC1 × PC2', scatterCaption)}
+${fig('scatter-pc1-pc3', 'PC1 × PC3', scatterCaption)}
 </div></section>
 <section id="classes-timings"><h2>Images per class and stage timings</h2><div class="grid">
 ${fig('classes', 'Images per class', `(${m.classes.length} classes)`)}

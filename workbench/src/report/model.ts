@@ -5,6 +5,7 @@
  */
 import { EU_REGIONS } from '../config/schema.js';
 import type { RunData } from '../outputs/run-data.js';
+import { compareRank, keyRank } from '../outputs/sample.js';
 import { costOf, type CostView, type PromotePlanLike } from './cost.js';
 import type { ParityReportLike } from './extras.js';
 
@@ -76,7 +77,11 @@ export interface ReportModel {
     ratios: number[];
     cumulative: number[];
   };
+  /** The points drawn: every image, or (beyond limits.scatterPoints) the seeded sample that scatterSample states. */
   scatter: ScatterPoint[];
+  /** Set when the scatter shows a sample: how many points, of how many images, and the seed that chose them. */
+  scatterSample: { shown: number; of: number; seed: number } | null;
+  /** Images and errors per class, counted over all rows (streamed), never over a sample. */
   classes: ClassCount[];
   /** Job stages in the manifest's order, without the total. */
   timings: { stage: string; seconds: number }[];
@@ -155,18 +160,25 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
   const ev = run.explainedVariance;
   const k = m.pca.k;
 
-  const scatter: ScatterPoint[] = [...run.pca.entries()]
-    .map(([key, row]) => ({ key, label: row.label, pc1: row.pca[0]!, pc2: row.pca[1] ?? null, pc3: row.pca[2] ?? null }))
+  // A browser cannot use a million points: beyond scatterPoints, the lowest-ranked keys (the reader's seeded
+  // sample rule, so the points are among the keys parity compared), stated in the titles.
+  const { scatterPoints, seed } = run.limits;
+  const ranked = [...run.pca.entries()].map(([key, row]) => ({ rank: keyRank(key, seed), row }));
+  const shownRows = ranked.length > scatterPoints ? ranked.sort((x, y) => compareRank(x.rank, y.rank)).slice(0, scatterPoints) : ranked;
+  const scatter: ScatterPoint[] = shownRows
+    .map(({ rank: { key }, row }) => ({ key, label: row.label, pc1: row.pca[0]!, pc2: row.pca[1] ?? null, pc3: row.pca[2] ?? null }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const pcaRows = run.tables.pca.rows;
+  const scatterSample = scatter.length < pcaRows ? { shown: scatter.length, of: pcaRows, seed } : null;
 
   const perClass = new Map<string, ClassCount>();
-  const bump = (label: string, field: 'images' | 'errors') => {
+  const bump = (label: string, field: 'images' | 'errors', n: number) => {
     const c = perClass.get(label) ?? { label, images: 0, errors: 0 };
-    c[field]++;
+    c[field] += n;
     perClass.set(label, c);
   };
-  for (const row of run.features.values()) bump(row.label, 'images');
-  for (const row of run.errors.values()) bump(row.label, 'errors');
+  for (const [label, n] of run.tables.features.labels) bump(label, 'images', n);
+  for (const [label, n] of run.tables.errors.labels) bump(label, 'errors', n);
   const classes = [...perClass.values()].sort((a, b) => a.label.localeCompare(b.label));
 
   const errors = [...run.errors.entries()]
@@ -242,6 +254,7 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
       cumulative: cumulative.slice(0, shown),
     },
     scatter,
+    scatterSample,
     classes,
     timings,
     totalSeconds: typeof timingsRaw.total === 'number' ? timingsRaw.total : null,

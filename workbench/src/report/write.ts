@@ -13,6 +13,7 @@ import { loadRun } from '../outputs/load-run.js';
 import { parseManifest } from '../outputs/manifest.js';
 import type { RunData } from '../outputs/run-data.js';
 import { RunOutputError } from '../outputs/run-output-error.js';
+import type { ReadLimits } from '../outputs/sample.js';
 import { LocalRunSource, openRunSource, type OpenOptions, type RunSource } from '../outputs/source.js';
 import { loadChartAssets } from './assets.js';
 import { readRunExtras } from './extras.js';
@@ -26,6 +27,8 @@ export interface WriteReportOptions extends OpenOptions {
   outDir?: string | ((runId: string) => string);
   profiles?: ReportInputs['profiles'];
   now?: Date;
+  /** Batch and sample sizes of the outputs reader (outputs/sample.ts); the defaults unless a test shrinks them. */
+  limits?: ReadLimits;
 }
 
 export interface BuiltReport {
@@ -56,7 +59,7 @@ async function sourcesOf(location: string, opts: WriteReportOptions): Promise<{ 
 
 export async function buildReport(location: string, opts: WriteReportOptions = {}): Promise<BuiltReport> {
   const { data, side, runDir } = await sourcesOf(location, opts);
-  const run = await loadRun(data);
+  const run = await loadRun(data, opts.limits);
   if (data !== side) run.location = location;
   const extras = await readRunExtras(side, { runDir, runId: run.manifest.run_id });
   const model = buildReportModel({ run, profiles: opts.profiles, plan: extras.plan, parity: extras.parity, now: opts.now });
