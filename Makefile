@@ -8,7 +8,7 @@ SHELL := /bin/bash
 NODE_MARKER := node_modules/.fruits-package-lock.sha256
 WB := npx --no-install tsx workbench/src/cli.ts
 
-.PHONY: help prereqs node-deps setup local stop data test test-unit test-python test-integration typecheck bench parity promote-plan notebook notebook-check clean
+.PHONY: help prereqs node-deps setup local stop data test test-unit test-python test-integration test-node-versions typecheck docs-check bench parity promote-plan notebook notebook-check clean
 
 help:
 	@echo "make local   set up, start the local stack, run the job on the sample data, print the results"
@@ -20,7 +20,7 @@ help:
 
 # Node and npm are needed before anything else can check the rest (the workbench checks java, python3.11, go).
 prereqs:
-	@command -v node >/dev/null || { echo "missing prerequisite: node >= 20 (install: https://nodejs.org or 'apt-get install nodejs npm')" >&2; exit 3; }
+	@command -v node >/dev/null || { echo "missing prerequisite: node 20, 22 or 24 (install: https://nodejs.org or 'apt-get install nodejs npm')" >&2; exit 3; }
 	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' || { echo "node $$(node --version) is too old: node >= 20 is required" >&2; exit 3; }
 	@command -v npm >/dev/null || { echo "missing prerequisite: npm (comes with node; 'apt-get install npm')" >&2; exit 3; }
 
@@ -49,6 +49,10 @@ data: setup
 typecheck: node-deps
 	@npx --no-install tsc --noEmit -p .
 
+# The figures in the docs against their sources (bench-results/, emr/sizing.ts, the price table): no set-up, no network.
+docs-check: node-deps
+	@$(WB) docs --check
+
 test-unit: node-deps
 	@npx --no-install vitest run --project unit
 
@@ -61,7 +65,20 @@ test-integration: setup
 	@$(WB) setup --browser >/dev/null
 	@npx --no-install vitest run --project integration
 
-test: setup typecheck test-unit test-python test-integration
+test: setup typecheck test-unit docs-check test-python test-integration
+
+# The Node versions users run (versions.json node.ci: 22 and 24), besides the machine's Node that runs `make test`:
+# the unit tests and `make local` in a fresh clone (tests/e2e) under each. .ci/node-versions.sh installs them from
+# the npm registry's `node` package into the cache (outside the clone) once; the loop puts each first on PATH, so
+# npx, vitest, and the clone's make, npm ci and tsx all run on it.
+test-node-versions: setup
+	@pins="$$(.ci/node-versions.sh)"; mapfile -t nodes <<< "$$pins"; \
+	for line in "$${nodes[@]}"; do \
+	  bin="$${line#* }"; \
+	  echo "== Node $$("$$bin" --version): unit tests, then make local in a fresh clone"; \
+	  PATH="$$(dirname "$$bin"):$$PATH" npx --no-install vitest run --project unit; \
+	  PATH="$$(dirname "$$bin"):$$PATH" npx --no-install vitest run --project integration tests/e2e/make-local.test.ts; \
+	done
 
 bench: setup
 	@$(WB) bench

@@ -11,6 +11,7 @@ import { loadConfig, type ConfigOverrides } from './config/load.js';
 import { AbortedError, CleanupError, WorkbenchError } from './errors.js';
 import { withScope } from './lifecycle.js';
 import { command as bench } from './commands/bench.js';
+import { command as docs } from './commands/docs.js';
 import { command as local } from './commands/local.js';
 import { command as notebook } from './commands/notebook.js';
 import { command as parity } from './commands/parity.js';
@@ -22,7 +23,7 @@ import { command as stop } from './commands/stop.js';
 import type { CommandSpec } from './commands/types.js';
 import { processOutput, type Output } from './terminal/index.js';
 
-export const COMMANDS: CommandSpec[] = [setup, local, stop, parity, promote, bench, report, slides, notebook];
+export const COMMANDS: CommandSpec[] = [setup, local, stop, parity, promote, bench, report, slides, notebook, docs];
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 

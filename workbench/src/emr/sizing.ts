@@ -70,18 +70,20 @@ export const INSTANCE_SIZING: readonly InstanceSizing[] = [
 ];
 
 /**
- * Peak RSS (VmHWM) of one featurizing Python worker, MiB: 1864412 kB measured on 2026-12-02 on the
- * workbench machine (tensorflow-cpu from pipeline/requirements.lock, MobileNetV2 include_top=False + avg
- * pooling, 3 predicts on a batch of 64 x 224x224x3 float32 = the job's Arrow batch, 1 intra-op thread).
- * Its virtual peak (VmPeak) was 4668996 kB. bench-results/worker-memory.json replaces it once measured by
- * the bench on the shared sample: pass that figure as `workerPeakRssMb`.
+ * Peak RSS (VmHWM) of one featurizing Python worker with the Keras engine, MiB: 1864412 kB measured on
+ * 2026-12-02 on the workbench machine (tensorflow-cpu from pipeline/requirements.lock, MobileNetV2
+ * include_top=False + avg pooling, 3 predicts on a batch of 64 x 224x224x3 float32 = the job's Arrow batch,
+ * 1 intra-op thread). Its virtual peak (VmPeak) was 4668996 kB. This constant, not any file, is what the plan
+ * uses; a caller with a better figure passes it as `workerPeakRssMb`.
  */
 export const FEATURIZE_WORKER_PEAK_RSS_MB = 1821;
 /**
- * The same peak per inference engine, MiB: `bench-results/worker-memory.json` (pipeline/bench/worker_probe.py:
- * one process doing what one featurizing worker does on the 390 shared images, batch 64, 1 CPU), measured on
- * 2026-12-02. OpenVINO and ONNX Runtime workers import no TensorFlow, hence about half the memory. Re-measure
- * with `npm run bench` and update these when the engines or the model change.
+ * The same peak per inference engine, MiB, measured on 2026-12-02 with pipeline/bench/worker_probe.py (one
+ * process doing what one featurizing worker does on the 390 shared images, batch 64, 1 CPU). OpenVINO and ONNX
+ * Runtime workers import no TensorFlow, hence about half the memory. These constants are the one source of
+ * truth: the EMR plan sizes containers with them and the docs' worker-memory figures are generated from them
+ * (`npm run docs`). `pipeline/tests/test_engines.py` re-measures and writes `bench-results/worker-memory.json`,
+ * which nothing reads: update these by hand from it when the engines or the model change.
  */
 export const WORKER_PEAK_RSS_MB_BY_ENGINE: Record<'keras' | 'openvino' | 'onnxruntime', number> = {
   keras: FEATURIZE_WORKER_PEAK_RSS_MB,

@@ -1,15 +1,18 @@
 /**
- * The job artifact (docs/job-contract.md, "The artifact"): the four files that `spark-submit` needs, packed so
- * that the same sources always give the same bytes and the same sha256, locally, on the local cluster and on EMR.
+ * The job artifact (docs/job-contract.md, "The artifact"): the five files that `spark-submit` and EMR's bootstrap
+ * need (ARTIFACT_FILES), packed so that the same sources always give the same bytes and the same sha256, locally,
+ * on the local cluster and on EMR.
  *
- *   fruits_pipeline.zip   pipeline/src/fruits_pipeline/**\/*.py (sorted, fixed timestamps, no __pycache__)
- *   entrypoint.py         pipeline/entrypoint.py
- *   requirements.lock     pipeline/requirements.lock
- *   bootstrap.sh          pipeline/emr/bootstrap.sh
+ *   fruits_pipeline.zip      pipeline/src/fruits_pipeline/**\/*.py (sorted, fixed timestamps, no __pycache__)
+ *   entrypoint.py            pipeline/entrypoint.py
+ *   requirements.lock        pipeline/requirements.lock
+ *   bootstrap.sh             pipeline/emr/bootstrap.sh
+ *   runtime-lock-filter.sh   pipeline/emr/runtime-lock-filter.sh
  *
- * The artifact sha256 is the sha256 of the canonical listing `<sha256 hex>  <file name>\n` of the four files,
- * sorted by name: exactly what `sha256sum bootstrap.sh entrypoint.py fruits_pipeline.zip requirements.lock`
- * prints, so anyone can check it by hand (`... | sha256sum`).
+ * The artifact sha256 is the sha256 of the canonical listing `<sha256 hex>  <file name>\n` of those five files,
+ * sorted by name: exactly what `sha256sum` prints for them given in that order, so anyone can check it by hand
+ * (the recipe in docs/job-contract.md is generated from ARTIFACT_FILES and tested). The runtime wheels that
+ * emr/artifact-files.ts ships beside them are not hashed here: the lock's hashes pin them.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -19,9 +22,9 @@ import { zipSync, type Zippable } from 'fflate';
 import { PrerequisiteError } from '../errors.js';
 
 export interface Artifact {
-  /** The folder holding the four files. */
+  /** The folder holding the five files. */
   dir: string;
-  /** Absolute paths of the four files. */
+  /** Absolute paths of the five files. */
   zip: string;
   entrypoint: string;
   lock: string;

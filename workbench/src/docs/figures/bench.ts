@@ -1,0 +1,90 @@
+/** Figure blocks from the committed bench results (bench-results/*.json). */
+import { BENCH_RESULTS, type BenchName, type FigureSources } from '../sources.js';
+import { count, fixed, measured, ratio, sourceLine, table } from '../format.js';
+
+const notMeasured = (name: BenchName) =>
+  `Not measured in this clone yet: \`${BENCH_RESULTS[name].command}\` writes \`${BENCH_RESULTS[name].file}\`; commit it, then run \`npm run docs\`.`;
+
+/** The job's stages against the single-process script, at each size of the end-to-end bench. */
+export function endToEnd(s: FigureSources): string {
+  const r = s.bench('end-to-end');
+  if (!r) return notMeasured('end-to-end');
+  const stageNames: string[] = [];
+  for (const size of r.sizes) for (const k of [...Object.keys(size.job.stages_s), ...Object.keys(size.bare.stages_s)]) if (!stageNames.includes(k)) stageNames.push(k);
+  const header = ['seconds', ...r.sizes.flatMap((z) => [`job, ${count(z.images)} images`, `script, ${count(z.images)} images`])];
+  const cell = (v: number | undefined) => (v === undefined ? '-' : fixed(v, 1));
+  const rows = stageNames.map((st) => [st, ...r.sizes.flatMap((z) => [cell(z.job.stages_s[st]), cell(z.bare.stages_s[st])])]);
+  rows.push(['**total**', ...r.sizes.flatMap((z) => [`**${fixed(z.job.total_s, 1)}**`, `**${fixed(z.bare.total_s, 1)}**`])]);
+  rows.push(['whole command (stack, upload, job, download)', ...r.sizes.flatMap((z) => [fixed(z.job.command_s, 1), '-'])]);
+  const engines = [...new Set(r.sizes.map((z) => `${z.job.engine} (converted-model cache ${z.job.model_cache})`))].join(', ');
+  const ratios = r.sizes
+    .map((z) => {
+      const x = r.ratios.job_vs_bare_keras[String(z.images)] ?? z.bare.total_s / z.job.total_s;
+      return `at ${count(z.images)} images the job runs at **${ratio(x)}** the script (${fixed(z.job.total_s, 1)} s against ${fixed(z.bare.total_s, 1)} s)`;
+    })
+    .join('; ');
+  return [
+    `The job through the workbench's local stack (MinIO + S3A, Spark \`local[*]\`, engine ${engines}) against`,
+    '`pipeline/bench/bare_script.py` (one process: decode, Keras, numpy PCA), same images, same run,',
+    `${measured(r)}:`,
+    '',
+    table(header, rows),
+    '',
+    `Job against script (> 1: the job is faster): ${ratios}.`,
+    '',
+    sourceLine(`\`${BENCH_RESULTS['end-to-end'].file}\``),
+  ].join('\n');
+}
+
+/** Featurization throughput per engine against bare Keras, from the featurize bench. */
+export function featurize(s: FigureSources): string {
+  const r = s.bench('featurize');
+  if (!r) return notMeasured('featurize');
+  const rows = [['bare Keras `model.predict`', fixed(r.results.bare_keras.images_per_s, 1), '-', '1x', '1']];
+  for (const [name, e] of Object.entries(r.engines)) {
+    rows.push([
+      name === r.default_engine ? `job, **${name}** (default)` : `job, ${name}`,
+      fixed(e.warm.images_per_s, 1),
+      fixed(e.cold.images_per_s, 1),
+      ratio(e.ratio_vs_bare_keras),
+      String(e.min_cosine),
+    ]);
+  }
+  const nb = r.results.notebook_baseline;
+  if (nb) rows.push(['the usual notebook pattern (model rebuilt per iterator)', fixed(nb.warm.images_per_s, 1), '-', ratio(nb.warm.images_per_s / r.results.bare_keras.images_per_s), '-']);
+  return [
+    `Featurization of ${count(r.images)} images on ${r.cores} cores, batch ${r.batch_size}, ${measured(r)}. Warm ratios are the median over`,
+    'interleaved rounds of (engine pass / bare Keras pass of the same round); cold includes model set-up.',
+    '',
+    table(['variant', 'images/s, warm', 'images/s, cold', 'vs bare Keras', 'min cosine vs Keras'], rows),
+    '',
+    `Fastest engine whose features match Keras (min cosine >= ${r.cosine_min}): ${r.fastest_parity_safe_engine ?? 'none'}; the default is ${r.default_engine}` +
+      (r.ratios.job_vs_baseline !== undefined ? `; the job is ${ratio(r.ratios.job_vs_baseline)} the notebook pattern.` : '.'),
+    '',
+    sourceLine(`\`${BENCH_RESULTS.featurize.file}\``),
+  ].join('\n');
+}
+
+/** The README's headline figures: one line per bench, each with its date. */
+export function benchSummary(s: FigureSources): string {
+  const lines: string[] = [];
+  const f = s.bench('featurize');
+  lines.push(
+    f
+      ? `- Featurization: the default engine (${f.default_engine}) at ${fixed(f.engines[f.default_engine]?.warm.images_per_s ?? NaN, 1)} images/s warm on ${f.cores} cores, ${ratio(f.ratios.job_vs_bare_keras)} bare Keras (${measured(f)}).`
+      : `- Featurization: ${notMeasured('featurize')}`,
+  );
+  const e = s.bench('end-to-end');
+  lines.push(
+    e
+      ? `- End to end, job against the single-process script (> 1: the job is faster): ${e.sizes.map((z) => `${ratio(e.ratios.job_vs_bare_keras[String(z.images)] ?? z.bare.total_s / z.job.total_s)} at ${count(z.images)} images`).join(', ')} (${measured(e)}).`
+      : `- End to end: ${notMeasured('end-to-end')}`,
+  );
+  const d = s.bench('docker');
+  lines.push(
+    d
+      ? `- Docker backend: job ${fixed(d.docker.total_s, 1)} s against ${fixed(d.native.total_s, 1)} s native on ${count(d.images)} images, native / Docker time ${ratio(d.ratios.native_vs_docker)} (${measured(d)}).`
+      : `- Docker backend: ${notMeasured('docker')}`,
+  );
+  return [...lines, '', sourceLine('`bench-results/*.json`')].join('\n');
+}
