@@ -8,9 +8,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readRunOutputs } from '../../src/outputs/index.js';
+import { READ_LIMITS } from '../../src/outputs/sample.js';
 import { buildReportModel, costOf, CSP, plotNames, renderReportHtml, writeReportFile } from '../../src/report/index.js';
 import { installPlan, findChromium } from '../../src/setup/chromium.js';
 import { baseRun, clone, writeRun } from '../fixtures/parity/synthetic-run.js';
+import { runRecord, writeRunRecord } from '../../src/run/run-record.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'report-unit-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -53,8 +55,9 @@ describe('report model', () => {
   });
 
   it('says so when a run ran outside the EU', async () => {
-    const run = await readRunOutputs(runDir('run-outside', (r) => (r.manifest.spark = { master: 'spark://127.0.0.1:7077' })));
-    const m = buildReportModel({ run, profiles });
+    const dir = runDir('run-outside');
+    await writeRunRecord(dir, runRecord('run-outside', 'cluster', 'outside'));
+    const m = (await writeReportFile(dir, { profiles })).model;
     expect(m.where).toMatchObject({ profile: 'outside', region: 'eu-west-2', inEu: false });
     expect(m.where.statement).toMatch(/^WARNING/);
   });
@@ -88,6 +91,29 @@ describe('report model', () => {
     expect(html).toContain('parity holds');
     expect(html).toContain('id="cost"');
   });
+
+  it('a rehearsal ran on this machine: no AWS region claimed and no EMR cost (run.json says rehearsal)', async () => {
+    const dir = runDir('run-rehearsal', (r) => (r.manifest.spark = { master: 'yarn' }));
+    writeFileSync(path.join(dir, 'promote-plan.json'), JSON.stringify({ profileName: 'emr', region: 'eu-west-3', plannedMinutes: 20, estimate: { totalEur: 0.4, eurPerHour: 1.2 } }));
+    writeFileSync(path.join(dir, 'promote-outcome.json'), JSON.stringify({ rehearsal: true, elapsedMs: 120_000 }));
+    await writeRunRecord(dir, runRecord('run-rehearsal', 'rehearsal', 'emr', 'eu-west-3'));
+    const built = await writeReportFile(dir, { profiles });
+    expect(built.model.where.target).toBe('rehearsal');
+    expect(built.model.where.statement).not.toMatch(/stayed in eu-west-3/);
+    expect(built.model.where.statement).toMatch(/this machine/);
+    expect(built.model.cost).toBeNull();
+    expect(built.html).not.toContain('id="cost"');
+  });
+
+  it('where a run ran comes from run.json, not from the Spark master (a Docker run, a run from before run.json)', async () => {
+    const docker = runDir('run-docker', (r) => (r.manifest.spark = { master: 'spark://spark-master:7077' }));
+    await writeRunRecord(docker, runRecord('run-docker', 'docker', 'local'));
+    const m = (await writeReportFile(docker, { profiles })).model;
+    expect(m.where).toMatchObject({ target: 'docker', profile: 'local', region: 'eu-west-3', inEu: true });
+    const old = (await writeReportFile(runDir('run-old'), { profiles })).model;
+    expect(old.where).toMatchObject({ target: null, profile: null, region: null, inEu: null });
+    expect(old.where.statement).toMatch(/not recorded/);
+  });
 });
 
 describe('report page', () => {
@@ -116,6 +142,41 @@ describe('report page', () => {
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     const island = /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)![1]!;
     expect(JSON.parse(island).scatter).toHaveLength(12);
+  });
+});
+
+describe('report of a large run', () => {
+  // 6 classes x 80 images with the scatter limit shrunk to 50 points (the default is READ_LIMITS.scatterPoints).
+  const limits = { ...READ_LIMITS, batchRows: 32, keysWhole: 300, valuesWhole: 200, sampleRows: 100, scatterPoints: 50 };
+  const large = (name: string, layout: { parts: number; rowGroupSize: number }) => {
+    const run = baseRun({ labels: ['Apricot', 'Banana', 'Cherry', 'Kiwi', 'Lemon', 'Plum'], perLabel: 80 });
+    run.manifest.run_id = name;
+    return writeRun(path.join(tmp, 'runs', name), run, layout);
+  };
+
+  it('draws a stated, seeded sample in the scatters, the same keys in every run, and counts classes over all rows', async () => {
+    const built = await writeReportFile(large('run-large', { parts: 9, rowGroupSize: 20 }), { profiles, limits });
+    const m = built.model;
+    expect(m.scatter).toHaveLength(50);
+    expect(m.scatterSample).toEqual({ shown: 50, of: 480, seed: 20 });
+    expect(m.classes.map((c) => c.images)).toEqual([80, 80, 80, 80, 80, 80]);
+    expect(m.classes.reduce((s, c) => s + c.errors, 0)).toBe(1);
+    expect(m.counts).toMatchObject({ inputs: 481, features: 480, errors: 1, consistent: true });
+    const html = built.html;
+    expect(html.match(/sample of 50 of 480 images \(seed 20\)/g)?.length).toBeGreaterThanOrEqual(3);
+    expect(html).toContain('id="sampled"');
+    const island = JSON.parse(/<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)![1]!);
+    expect(island.scatter).toHaveLength(50);
+
+    const other = await writeReportFile(large('run-large-again', { parts: 4, rowGroupSize: 33 }), { profiles, limits });
+    expect(other.model.scatter.map((p) => p.key)).toEqual(m.scatter.map((p) => p.key));
+  });
+
+  it('says "all N images" when every point is drawn', async () => {
+    const built = await writeReportFile(runDir('run-all-points'), { profiles });
+    expect(built.model.scatterSample).toBeNull();
+    expect(built.html).toContain('all 12 images');
+    expect(built.html).not.toContain('id="sampled"');
   });
 });
 

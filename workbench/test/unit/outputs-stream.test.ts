@@ -1,0 +1,101 @@
+/**
+ * The outputs reader in bounded memory: a table split over many part files and row groups is streamed in
+ * batches no larger than the batch size, every row exactly once; the sample rule (outputs/sample.ts) is
+ * deterministic, nested and independent of row order; the key digest depends on the set, not the order.
+ */
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BottomK, keyRank, SetDigest, type ReadLimits, READ_LIMITS } from '../../src/outputs/sample.js';
+import { openRunSource } from '../../src/outputs/source.js';
+import { readBatches } from '../../src/outputs/stream.js';
+import { loadRun } from '../../src/outputs/load-run.js';
+import { baseRun, writeRun } from '../fixtures/parity/synthetic-run.js';
+
+const root = mkdtempSync(path.join(tmpdir(), 'outputs-stream-'));
+const big = baseRun({ labels: ['Apricot', 'Banana', 'Cherry', 'Kiwi'], perLabel: 150 });
+const limits: ReadLimits = { ...READ_LIMITS, batchRows: 16, keysWhole: 200, valuesWhole: 100, sampleRows: 40, scatterPoints: 30 };
+
+describe('streaming a table', () => {
+  it('yields every row once, in batches of at most batchRows, across 7 part files of several row groups', async () => {
+    const dir = writeRun(path.join(root, 'many-parts'), big, { parts: 7, rowGroupSize: 25 });
+    expect(readdirSync(path.join(dir, 'features')).filter((f) => f.endsWith('.parquet'))).toHaveLength(7);
+    const sizes: number[] = [];
+    const parts = new Set<string>();
+    const keys: string[] = [];
+    for await (const batch of readBatches(openRunSource(dir), 'features', ['key'], 16)) {
+      sizes.push(batch.rows.length);
+      parts.add(batch.part);
+      for (const row of batch.rows) keys.push(row.key as string);
+    }
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(16);
+    expect(parts.size).toBe(7);
+    expect(keys).toHaveLength(600);
+    expect(new Set(keys)).toEqual(new Set(big.features.map((f) => f.key)));
+  });
+
+  it('keeps only the sample of a large table, with its digest and label counts over all rows', async () => {
+    const run = await loadRun(openRunSource(writeRun(path.join(root, 'sampled'), big, { parts: 5, rowGroupSize: 40 })), limits);
+    expect(run.rows).toEqual({ features: 600, errors: 1, pca: 600 });
+    expect(run.features.size).toBe(40);
+    expect(run.pca.size).toBe(40);
+    expect(run.tables.features.keys.size).toBe(40);
+    expect(run.tables.features.keysBound).toBeDefined();
+    expect(run.tables.features.keyDigest.count).toBe(600);
+    expect([...run.tables.features.labels.values()]).toEqual([150, 150, 150, 150]);
+    // The kept keys are exactly the 40 lowest ranks of all 600 keys.
+    const expected = big.features.map((f) => keyRank(f.key, limits.seed)).sort((a, b) => a.p - b.p).slice(0, 40).map((r) => r.key);
+    expect(new Set(run.features.keys())).toEqual(new Set(expected));
+    // A small table (errors/) stays whole.
+    expect(run.tables.errors.keysBound).toBeUndefined();
+  });
+});
+
+describe('the sample rule', () => {
+  const keys = Array.from({ length: 500 }, (_, i) => `Class${i % 7}/${i}_100.jpg`);
+
+  it('ranks a key the same way every time and differently under another seed', () => {
+    expect(keyRank('Banana/1_100.jpg', 20)).toEqual(keyRank('Banana/1_100.jpg', 20));
+    expect(keyRank('Banana/1_100.jpg', 20).p).not.toBe(keyRank('Banana/1_100.jpg', 21).p);
+    expect(keyRank('Banana/1_100.jpg', 20).p).toBeLessThan(2 ** 52);
+  });
+
+  it('keeps the same keys whatever the row order, and a smaller sample inside a larger one', () => {
+    const sample = (order: string[], k: number) => {
+      const s = new BottomK<null>(k);
+      for (const key of order) s.offer(keyRank(key, 20), () => null);
+      return s;
+    };
+    const forward = sample(keys, 50);
+    const backward = sample([...keys].reverse(), 50);
+    expect(forward.entries().map((e) => e.rank.key)).toEqual(backward.entries().map((e) => e.rank.key));
+    expect(forward.complete).toBe(false);
+    const small = sample(keys, 10).entries().map((e) => e.rank.key);
+    expect(forward.entries().slice(0, 10).map((e) => e.rank.key)).toEqual(small);
+    expect(sample(keys, 1000).complete).toBe(true);
+  });
+
+  it('counts a repeated key once in the sample and reports the repeat', () => {
+    const s = new BottomK<number>(1000);
+    for (const [i, key] of ['a', 'b', 'a'].entries()) s.offer(keyRank(key, 20), () => i);
+    expect(s.size).toBe(2);
+    expect(s.repeats).toBe(1);
+    expect(s.entries().find((e) => e.rank.key === 'a')!.value).toBe(0);
+  });
+
+  it('digests a set independently of order and split, and sees one key missing or repeated', () => {
+    const whole = new SetDigest();
+    for (const k of keys) whole.add(k);
+    const [first, second] = [new SetDigest(), new SetDigest()];
+    for (const k of [...keys].reverse()) (k.length % 2 ? first : second).add(k);
+    expect(first.plus(second).toString()).toBe(whole.toString());
+    const missing = new SetDigest();
+    for (const k of keys.slice(1)) missing.add(k);
+    expect(missing.equals(whole)).toBe(false);
+    const repeated = new SetDigest();
+    for (const k of [...keys.slice(1), keys[2]!]) repeated.add(k);
+    expect(repeated.count).toBe(whole.count);
+    expect(repeated.equals(whole)).toBe(false);
+  });
+});
