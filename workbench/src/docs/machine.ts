@@ -10,19 +10,27 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { z } from 'zod';
 
+/** cpu_model and cores as the scale bench records them (bench/scale.ts machineInfo); memory and OS when known. */
 export const MachineSchema = z.object({
-  cpu: z.string().min(1),
+  cpu_model: z.string().min(1),
   cores: z.number().int().positive(),
-  memory_gib: z.number().positive(),
-  os: z.string().min(1),
+  memory_gib: z.number().positive().optional(),
+  os: z.string().min(1).optional(),
 });
 export type Machine = z.infer<typeof MachineSchema>;
 
 /** This machine, as `MachineSchema` records it. */
 export function thisMachine(): Machine {
   const cpus = os.cpus();
+  let model = cpus[0]?.model?.trim() || 'unknown';
+  try {
+    // os.cpus() can be empty or terse in containers; /proc/cpuinfo is what the scale bench reads too.
+    model = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? model;
+  } catch {
+    // not Linux: os.cpus() says it
+  }
   return {
-    cpu: (cpus[0]?.model ?? 'unknown').replace(/\s+/g, ' ').trim(),
+    cpu_model: model.replace(/\s+/g, ' '),
     cores: cpus.length || 1,
     memory_gib: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
@@ -31,7 +39,7 @@ export function thisMachine(): Machine {
 
 /** One line for a doc: "2 cores of Intel(R) Xeon(R) ..., 23.5 GiB". */
 export function describeMachine(m: Machine): string {
-  return `${m.cores} cores of ${m.cpu}, ${m.memory_gib} GiB`;
+  return `${m.cores} cores of ${m.cpu_model}${m.memory_gib ? `, ${m.memory_gib} GiB` : ''}`;
 }
 
 /**

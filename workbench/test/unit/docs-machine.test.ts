@@ -6,7 +6,7 @@ import { MachineSchema, stampResult, thisMachine } from '../../src/docs/machine.
 
 const dir = mkdtempSync(path.join(tmpdir(), 'docs-machine-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const other = { cpu: 'Elsewhere CPU', cores: 64, memory_gib: 256, os: 'Linux x' };
+const other = { cpu_model: 'Elsewhere CPU', cores: 64, memory_gib: 256, os: 'Linux x' };
 
 describe('stampResult', () => {
   it('adds this machine and the file time to a result without them, first in the file', () => {
