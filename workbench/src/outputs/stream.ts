@@ -1,8 +1,9 @@
 /**
  * Streams one output table: every Parquet part file in name order (a table may have any number of them: one per
  * task, or parts assembled later), each row group of each part, in batches of at most `batchRows` rows. Memory
- * is one batch of decoded rows (plus, for a part file without an offset index, its current row group's column
- * chunks, which hyparquet must decode whole). Nothing is kept between batches.
+ * is one batch of decoded rows (plus, for a part file without an offset index, its current row group, which
+ * hyparquet must decode whole: Spark writes offset indexes, with 1 MB pages in row groups of 128 MB). Nothing
+ * is kept between batches.
  */
 import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { RunOutputError } from './run-output-error.js';
@@ -26,11 +27,17 @@ function unreadable(source: RunSource, part: ParquetPart, columns: string[], err
   );
 }
 
-/** Whether every requested column of a row group has an offset index (then hyparquet reads only the pages a range needs). */
-function hasOffsetIndex(metadata: FileMetaData, group: number, columns: string[]): boolean {
-  const chunks = metadata.row_groups[group]?.columns ?? [];
-  const wanted = chunks.filter((c) => columns.includes(c.meta_data?.path_in_schema[0] ?? ''));
-  return wanted.length > 0 && wanted.every((c) => Boolean(c.offset_index_offset && c.offset_index_length));
+/**
+ * Whether to read a row group in batch-sized ranges: when its largest requested column chunk (the features) has
+ * an offset index, hyparquet reads only the pages a range needs. A small single-page chunk (the keys) has none
+ * and is decoded whole for each range, which costs little. Without an offset index on the largest chunk, a
+ * range read would decode the whole chunk for every batch: read the group once instead.
+ */
+function readInRanges(metadata: FileMetaData, group: number, columns: string[]): boolean {
+  const chunks = (metadata.row_groups[group]?.columns ?? []).filter((c) => columns.includes(c.meta_data?.path_in_schema[0] ?? ''));
+  const size = (c: (typeof chunks)[number]) => Number(c.meta_data?.total_uncompressed_size ?? 0);
+  const largest = chunks.reduce<(typeof chunks)[number] | undefined>((top, c) => (!top || size(c) > size(top) ? c : top), undefined);
+  return Boolean(largest?.offset_index_offset && largest.offset_index_length);
 }
 
 /** The table's parts, or a RunOutputError when its folder is missing. */
@@ -58,7 +65,7 @@ export async function* readBatches(source: RunSource, table: string, columns: st
     for (let g = 0; g < metadata.row_groups.length; g++) {
       const groupRows = Number(metadata.row_groups[g]!.num_rows);
       // Without an offset index a range read decodes the whole column chunk anyway: read the group once, then slice.
-      const readRows = hasOffsetIndex(metadata, g, columns) ? batchRows : groupRows;
+      const readRows = readInRanges(metadata, g, columns) ? batchRows : groupRows;
       for (let start = 0; start < groupRows; start += readRows) {
         const end = Math.min(groupRows, start + readRows);
         let rows: Row[];

@@ -3,12 +3,12 @@
  * batches no larger than the batch size, every row exactly once; the sample rule (outputs/sample.ts) is
  * deterministic, nested and independent of row order; the key digest depends on the set, not the order.
  */
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BottomK, keyRank, SetDigest, type ReadLimits, READ_LIMITS } from '../../src/outputs/sample.js';
-import { openRunSource } from '../../src/outputs/source.js';
+import { openRunSource, type RunSource } from '../../src/outputs/source.js';
 import { readBatches } from '../../src/outputs/stream.js';
 import { loadRun } from '../../src/outputs/load-run.js';
 import { baseRun, writeRun } from '../fixtures/parity/synthetic-run.js';
@@ -33,6 +33,48 @@ describe('streaming a table', () => {
     expect(parts.size).toBe(7);
     expect(keys).toHaveLength(600);
     expect(new Set(keys)).toEqual(new Set(big.features.map((f) => f.key)));
+  });
+
+  it('reads only the pages a batch needs when the part file has an offset index', async () => {
+    // 600 rows of 16 floats in one row group, 2 KB pages: an offset index per chunk, as Spark writes (1 MB pages).
+    const dir = writeRun(path.join(root, 'paged'), big, { parts: 1, rowGroupSize: 1000, pageSize: 2048 });
+    const local = openRunSource(dir);
+    const reads: number[] = [];
+    const recording: RunSource = {
+      location: local.location,
+      readText: (name) => local.readText(name),
+      parquetParts: async (table) =>
+        (await local.parquetParts(table))?.map((part) => ({
+          name: part.name,
+          open: async () => {
+            const file = await part.open();
+            return { byteLength: file.byteLength, slice: (start: number, end?: number) => (reads.push((end ?? file.byteLength) - start), file.slice(start, end)) };
+          },
+        })),
+    };
+    let rows = 0;
+    for await (const batch of readBatches(recording, 'features', ['key', 'label', 'features'], 16)) rows += batch.rows.length;
+    expect(rows).toBe(600);
+    const fileBytes = statSync(path.join(dir, 'features', readdirSync(path.join(dir, 'features')).find((f) => f.endsWith('.parquet'))!)).size;
+    // After the footer (the first read, which may take the whole small file), no read comes near the file size.
+    expect(reads.length).toBeGreaterThan(600 / 16);
+    expect(Math.max(...reads.slice(1))).toBeLessThan(fileBytes / 4);
+  });
+
+  it('slices a row group it must read whole (no offset index) into the same bounded batches', async () => {
+    const dir = writeRun(path.join(root, 'no-offset-index'), big, { parts: 3, rowGroupSize: 70, offsetIndex: false });
+    const sizes: number[] = [];
+    const keys: string[] = [];
+    for await (const batch of readBatches(openRunSource(dir), 'features', ['key', 'features'], 16)) {
+      sizes.push(batch.rows.length);
+      for (const row of batch.rows) keys.push(row.key as string);
+    }
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(16);
+    expect(keys.sort()).toEqual(big.features.map((f) => f.key).sort());
+    const run = await loadRun(openRunSource(dir), limits);
+    const withIndex = await loadRun(openRunSource(writeRun(path.join(root, 'with-offset-index'), big, { parts: 2 })), limits);
+    expect([...run.features.keys()]).toEqual([...withIndex.features.keys()]);
+    expect(run.tables.features.keyDigest.toString()).toBe(withIndex.tables.features.keyDigest.toString());
   });
 
   it('keeps only the sample of a large table, with its digest and label counts over all rows', async () => {
