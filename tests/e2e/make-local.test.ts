@@ -2,6 +2,9 @@
  * End to end, as a newcomer: a fresh `git clone` of the committed HEAD, then `make local`. It must set itself up
  * (npm ci, venv, jars, MinIO: all cached outside the clone, so this is quick after the first run), run the job on
  * the generated sample data, print the summary, exit 0 and leave no process behind.
+ *
+ * It runs on whichever Node is first on PATH: `make test` on the machine's, `make test-node-versions` again under
+ * each of versions.json node.ci (Node 22 and 24), and the test checks that the clone's make really uses that one.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -33,6 +36,8 @@ describe.skipIf(!isGitRepo)('make local from a fresh clone', () => {
 
   it('sets up, runs the job on the sample data, prints the summary and leaves nothing running', () => {
     execFileSync('git', ['clone', '--quiet', root, clone]);
+    // The `node` make, npx and tsx find on PATH is the Node running this test (the version under test).
+    expect(execFileSync('node', ['--version'], { cwd: clone, encoding: 'utf8' }).trim()).toBe(process.version);
     const res = spawnSync('make', ['local'], {
       cwd: clone,
       encoding: 'utf8',
