@@ -8,8 +8,13 @@
  *   and 3,120 images (the shared sample and 8 copies of it), same run (bench-results/end-to-end.json).
  * - docker: the same job on the Docker backend against the native one, shared sample (bench-results/docker.json);
  *   only when a Docker engine answers.
+ * - scale (only when named: about half an hour): the local stack at 3,120, 24,960 and 99,840 images, memory
+ *   peaks and the issue's goals (bench/scale.ts, bench-results/scale.json); --skip-largest stops at 24,960.
+ * - profile (only when named; also after scale and featurize): bench-results/throughput-profile.json derived
+ *   from scale.json and featurize.json (bench/profile-refresh.ts), what the promote forecast reads.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { JobError } from '../errors.js';
@@ -17,6 +22,8 @@ import { ensureSampleData } from '../setup/sample-data.js';
 import { ensureSetup } from '../setup/index.js';
 import { sharedSampleImagesDir } from '../setup/shared.js';
 import { benchEndToEnd, replicatedSample } from '../bench/end-to-end.js';
+import { refreshThroughputProfile } from '../bench/profile-refresh.js';
+import { benchScaleSize, formatGoal, formatScaleSize, machineInfo, SCALE_COPIES, scaleGoals, type ScaleSize } from '../bench/scale.js';
 import { resolveWeights } from '../setup/weights.js';
 import { dockerProbe } from '../stack/backend-select.js';
 import type { CommandSpec } from './types.js';
@@ -29,7 +36,8 @@ export const command: CommandSpec = {
       .option('--input <dir>', 'images to use (default: the shared Fruits-360 sample when present, else the generated sample)')
       .option('--batch-size <n>', 'model batch = the job\'s Arrow batch', '64')
       .option('--cores <n>', 'cores for every variant (default: all)')
-      .option('--only <names>', 'comma-separated: featurize, end-to-end, docker (default: all that can run)');
+      .option('--only <names>', 'comma-separated: featurize, end-to-end, docker, scale, profile (default: featurize, end-to-end, docker, those that can run)')
+      .option('--skip-largest', 'scale: stop at 24,960 images (skip the 99,840-image run, about 25 minutes here)');
   },
   async run({ options }, ctx) {
     const cfg = ctx.loadConfig();
@@ -44,8 +52,9 @@ export const command: CommandSpec = {
     const outDir = path.join(cfg.root, 'bench-results');
     mkdirSync(outDir, { recursive: true });
     const only = options.only ? new Set(String(options.only).split(',').map((s) => s.trim())) : undefined;
-    const wants = (name: string) => !only || only.has(name);
-    if (wants('end-to-end') || wants('docker')) {
+    // scale and profile run only when named: scale takes about half an hour.
+    const wants = (name: string) => (only ? only.has(name) : !['scale', 'profile'].includes(name));
+    if (wants('end-to-end') || wants('docker') || wants('scale')) {
       const weights = await resolveWeights(cfg, tools, ctx.out, ctx.signal, ctx.env);
       const weightsFile = weights.weights.kind === 'file' ? weights.weights.path : undefined;
       if (!weightsFile) {
@@ -72,8 +81,40 @@ export const command: CommandSpec = {
           writeFileSync(file, `${JSON.stringify({ measured_at: new Date().toISOString(), images: native.images, native: native.job, docker: docker.job, ratios: { native_vs_docker: ratio } }, null, 2)}\n`);
           ctx.out.result(`bench: job time native ${native.job.total_s.toFixed(1)} s vs Docker ${docker.job.total_s.toFixed(1)} s (command ${native.job.command_s} s vs ${docker.job.command_s} s) -> ${path.relative(cwd, file)}`);
         }
+        if (wants('scale')) {
+          const copies = options.skipLargest ? SCALE_COPIES.slice(0, -1) : [...SCALE_COPIES];
+          const sizes: ScaleSize[] = [];
+          for (const c of copies) {
+            const dir = await replicatedSample(cfg.root, tools, input, c, ctx.env, ctx.signal);
+            ctx.out.info(`bench: scale, ${c} copies of the sample (${dir})`);
+            const size = await benchScaleSize(cfg, ctx, { input: dir, copies: c, weightsFile });
+            sizes.push(size);
+            ctx.out.result(`bench: scale, ${formatScaleSize(size)}`);
+          }
+          const featurizeFile = path.join(outDir, 'featurize.json');
+          const engine = sizes[0]?.engine ?? cfg.job.engine;
+          const featurizeWarm = existsSync(featurizeFile)
+            ? ((JSON.parse(readFileSync(featurizeFile, 'utf8')) as { engines?: Record<string, { warm?: { images_per_s?: number } }> }).engines?.[engine]?.warm?.images_per_s ?? null)
+            : null;
+          const goals = scaleGoals(sizes, featurizeWarm);
+          const file = path.join(outDir, 'scale.json');
+          const result = {
+            measured_at: new Date().toISOString(),
+            machine: machineInfo(),
+            load_average: os.loadavg().map((x) => Number(x.toFixed(2))),
+            skipped_largest: Boolean(options.skipLargest),
+            featurize_warm_images_per_s: featurizeWarm,
+            featurize_warm_basis: featurizeWarm === null ? 'bench-results/featurize.json absent: run npm run bench -- --only featurize' : `bench-results/featurize.json engines.${engine}.warm`,
+            sizes,
+            goals,
+          };
+          writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+          for (const g of goals) ctx.out.result(`bench: goal, ${formatGoal(g)}`);
+          ctx.out.result(`bench: scale figures -> ${path.relative(cwd, file)}`);
+        }
       }
     }
+    if (wants('scale') || wants('profile')) await refreshProfile(cfg.root, ctx, cwd);
     if (!wants('featurize')) return 0;
     const outFile = path.join(outDir, 'featurize.json');
     const args = [path.join(cfg.root, 'pipeline', 'bench', 'featurize_bench.py'), '--input', input, '--out', outFile, '--batch-size', String(options.batchSize)];
@@ -89,6 +130,13 @@ export const command: CommandSpec = {
     if (res.exitCode !== 0) throw new JobError(`the featurization benchmark failed (exit ${res.exitCode})`, 'see its output above');
     ctx.out.result(`bench: figures written to ${path.relative(cwd, outFile) || outFile}`);
     ctx.out.result(readFileSync(outFile, 'utf8').trim());
+    if (existsSync(path.join(outDir, 'scale.json'))) await refreshProfile(cfg.root, ctx, cwd);
     return 0;
   },
 };
+
+async function refreshProfile(root: string, ctx: Parameters<CommandSpec['run']>[1], cwd: string): Promise<void> {
+  const { file, profile } = await refreshThroughputProfile(root);
+  const rates = Object.entries(profile.engines).map(([e, r]) => `${e} ${r.imagesPerSecondPerCore} images/s per core`).join(', ');
+  ctx.out.result(`bench: throughput profile (${profile.machine.cpuModel}, ${profile.machine.cores} cores): ${rates}; fixed ${profile.fixedSeconds} s -> ${path.relative(cwd, file)}`);
+}

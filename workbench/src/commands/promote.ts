@@ -49,6 +49,8 @@ interface Options {
   region?: string;
   input?: string;
   budgetEur?: string;
+  coreNodes?: string;
+  targetMinutes?: string;
   endpointUrl?: string;
   localRun?: string;
   yes?: boolean;
@@ -96,6 +98,8 @@ export function createPromoteCommand(deps: PromoteDeps): CommandSpec {
         .option('--region <region>', 'EU region (eu-west-1, eu-west-3, eu-central-1, eu-north-1, eu-south-1, eu-south-2)')
         .option('--input <dir>', 'folder of images to upload (or an s3:// URI in the region) instead of job.input')
         .option('--budget-eur <eur>', 'refuse plans estimated above this (default: the profile\'s budgetEur, 10)')
+        .option('--core-nodes <n|auto>', 'core nodes to plan; auto = the cheapest count whose forecast run ends within --target-minutes (profile coreNodes)')
+        .option('--target-minutes <min>', 'with --core-nodes auto: the whole run must end within this (profile targetMinutes, default 60)')
         .option('--local-run <dir>', 'the local run to check against (default: the newest local run of the same input)')
         .option('--endpoint-url <url>', 'send AWS calls to this endpoint instead of AWS (tests with moto); env WORKBENCH_AWS_ENDPOINT_URL')
         .option('-y, --yes', 'do not ask for confirmation before starting the (paid) cluster');
@@ -138,6 +142,8 @@ export function createPromoteCommand(deps: PromoteDeps): CommandSpec {
           region: o.region,
           input: o.input !== undefined ? resolveFlagPath(o.input, cwd) : undefined,
           budgetEur: o.budgetEur,
+          coreNodes: o.coreNodes,
+          targetMinutes: o.targetMinutes,
         });
       }
       const region = assertEuRegion(savedPlan?.region ?? emrProfileOf(cfg).region);

@@ -21,6 +21,10 @@ export interface ConfigOverrides {
   backend?: string;
   region?: string;
   budgetEur?: string | number;
+  /** emr: core nodes to plan, a number or 'auto' (profiles.<emr>.coreNodes). */
+  coreNodes?: string | number;
+  /** emr: the run must end within this with coreNodes 'auto' (profiles.<emr>.targetMinutes). */
+  targetMinutes?: string | number;
   cacheDir?: string;
 }
 
@@ -33,6 +37,8 @@ export const ENV_VARS: Record<keyof ConfigOverrides, string> = {
   backend: 'WORKBENCH_BACKEND',
   region: 'WORKBENCH_REGION',
   budgetEur: 'WORKBENCH_BUDGET_EUR',
+  coreNodes: 'WORKBENCH_CORE_NODES',
+  targetMinutes: 'WORKBENCH_TARGET_MINUTES',
   cacheDir: 'WORKBENCH_CACHE_DIR',
 };
 
@@ -134,6 +140,12 @@ export function loadConfig(opts: LoadOptions): WorkbenchConfig {
         if (profile.kind !== 'emr') {
           problems.push({ key: 'budgetEur', message: `only the emr profile has a budget (profile "${profileName}" is ${profile.kind})` });
         } else p.budgetEur = Number(overrides.budgetEur);
+      }
+      for (const key of ['coreNodes', 'targetMinutes'] as const) {
+        const v = overrides[key];
+        if (v === undefined) continue;
+        if (profile.kind !== 'emr') problems.push({ key, message: `only an emr profile has ${key} (profile "${profileName}" is ${profile.kind})` });
+        else p[key] = v === 'auto' ? v : Number(v);
       }
       const again = ProfileSchema.safeParse(p);
       if (again.success) profile = again.data;

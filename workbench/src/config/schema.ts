@@ -135,11 +135,21 @@ export const EmrProfileSchema = z
     releaseLabel: z.string().default('emr-7.13.0'),
     master: instanceGroup.default({ instanceType: 'm5.xlarge', count: 1 }),
     core: instanceGroup.default({ instanceType: 'm5.xlarge', count: 2 }),
+    /**
+     * Core nodes to plan, overriding core.count: a number, or 'auto' = the cheapest count whose forecast run
+     * (provisioning to teardown) ends within targetMinutes (forecast/auto-nodes.ts). Flag: --core-nodes.
+     */
+    coreNodes: z.union([z.number().int().min(1).max(20), z.literal('auto')]).optional(),
     spot: z.boolean().default(false),
     /** Auto-termination after this much idle time, a safety net behind the workbench's own teardown. */
     idleTimeoutMinutes: z.number().int().min(5).max(24 * 60).default(30),
-    /** Planned run time used for the cost estimate, and the poller's bounded wait. */
+    /**
+     * Run time priced and the poller's bounded wait when the run cannot be forecast (no throughput profile, or an
+     * s3:// input of unknown size); otherwise the forecast sets both (emr/plan.ts).
+     */
     plannedMinutes: z.number().int().min(5).max(24 * 60).default(60),
+    /** With coreNodes 'auto': the whole run, provisioning to teardown, must end within this many minutes. Flag: --target-minutes. */
+    targetMinutes: z.number().int().min(5).max(24 * 60).default(60),
     budgetEur: z.number().positive().default(10),
     serviceRole: z.string().default('EMR_DefaultRole'),
     instanceProfile: z.string().default('EMR_EC2_DefaultRole'),

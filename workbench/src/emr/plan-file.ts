@@ -11,6 +11,8 @@ import { z } from 'zod';
 import { PlanRefusedError } from '../errors.js';
 import { describeFile } from '../storage/local-folder.js';
 import { PLAN_FORMAT, type PromotePlan } from './plan.js';
+import { forecastEmr } from '../forecast/emr.js';
+import { parseThroughputProfile } from '../forecast/profile.js';
 import { assertWithinBudget, estimateCost, type PricedGroup } from './prices.js';
 import { assertEuRegion } from './region-guard.js';
 import { releaseFor } from './releases.js';
@@ -117,9 +119,33 @@ export function validatePlan(raw: unknown, file = 'plan', opts: { budgetEur?: nu
   const groups: PricedGroup[] = req.Instances!.InstanceGroups!.map((g) => ({
     role: g.InstanceRole!, instanceType: g.InstanceType!, count: g.InstanceCount!, market: g.Market ?? 'ON_DEMAND',
   }));
-  const estimate = estimateCost({ region, groups, minutes: plan.plannedMinutes, idleTimeoutMinutes: plan.idleTimeoutMinutes });
-  assertWithinBudget(estimate, Math.min(plan.budgetEur, opts.budgetEur ?? Infinity));
-  return { ...plan, estimate };
+  const budget = Math.min(plan.budgetEur, opts.budgetEur ?? Infinity);
+  if (!plan.forecast) {
+    const estimate = estimateCost({ region, groups, minutes: plan.plannedMinutes, idleTimeoutMinutes: plan.idleTimeoutMinutes });
+    assertWithinBudget(estimate, budget);
+    return { ...plan, estimate };
+  }
+  // A forecast plan: forecast it again from the instances requested, the images uploaded and the profile it
+  // carries, and hold that (not the figures written in the file) against today's budget.
+  const throughput = parseThroughputProfile(plan.forecast.profile, `${file} forecast.profile`);
+  const inputs = plan.uploads.filter((u) => u.role === 'input').length;
+  const run = forecastEmr({
+    profile: throughput,
+    images: inputs > 0 ? inputs : plan.forecast.run.images,
+    engine: plan.forecast.run.engine,
+    region,
+    groups,
+    tasksPerNode: plan.sizing.tasksPerNode,
+    taskCpus: plan.sizing.taskCpus,
+  });
+  if (run.totalEur > budget) {
+    throw new PlanRefusedError(
+      `refused plan ${file}: its run is forecast at ${Math.ceil(run.totalMinutes)} min and ${run.totalEur.toFixed(2)} EUR, above the budget of ${budget.toFixed(2)} EUR`,
+      'make a new plan (`npm run promote -- --plan-out FILE`): it says which --core-nodes fits the budget',
+    );
+  }
+  const estimate = estimateCost({ region, groups, minutes: run.totalMinutes, idleTimeoutMinutes: plan.idleTimeoutMinutes, worstCaseMinutes: plan.plannedMinutes + run.phases.teardown.minutes });
+  return { ...plan, estimate, forecast: { ...plan.forecast, run } };
 }
 
 /** Reads, validates and checks the plan's local files still have the recorded bytes. */

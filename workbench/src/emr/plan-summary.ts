@@ -1,4 +1,6 @@
 /** The human summary of a promote plan, printed before anything happens (and by --dry-run above the JSON). Pure. */
+import { VCPU_DERATE } from '../forecast/assumptions.js';
+import { formatForecastLine, formatForecastTable } from '../forecast/table.js';
 import type { PromotePlan } from './plan.js';
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -25,10 +27,31 @@ export function summarizePlan(plan: PromotePlan): string[] {
     `  logs      ${plan.logUri}`,
     `  teardown  the cluster ends with its step; idle auto-termination after ${plan.idleTimeoutMinutes} min; ` +
       `the workbench terminates it in any case`,
-    `  cost      ~${e.totalEur.toFixed(2)} EUR for ${e.minutes} min (${e.eurPerHour.toFixed(2)} EUR/h); worst case ` +
-      `${e.worstCaseEur.toFixed(2)} EUR if left to the idle timeout; budget ${plan.budgetEur.toFixed(2)} EUR`,
+    ...forecastLines(plan),
+    `  cost      ~${e.totalEur.toFixed(2)} EUR for ${Math.ceil(e.minutes)} min (${e.eurPerHour.toFixed(2)} EUR/h); worst case ` +
+      `${e.worstCaseEur.toFixed(2)} EUR if it ran to the bounded wait (${plan.plannedMinutes} min) and then the idle timeout; budget ${plan.budgetEur.toFixed(2)} EUR`,
     `            list prices of ${e.priceTable.date}, 1 USD = ${e.priceTable.usdToEur} EUR` +
       `${groups.some((g) => g.Market === 'SPOT') ? `, spot assumed ${Math.round(e.priceTable.spotDiscount * 100)}% below on-demand` : ''}; ` +
       'see workbench/src/emr/prices.ts',
+  ];
+}
+
+/** The forecast of this run, how the node count was chosen, and the table for 10k-10M images. */
+export function forecastLines(plan: PromotePlan): string[] {
+  const f = plan.forecast;
+  const nodes = plan.coreNodes;
+  const chosen = nodes.requested === 'auto' ? `; core nodes: auto, the cheapest count ending within ${nodes.targetMinutes} min: ${nodes.planned}` : '';
+  if (!f) {
+    return [`  forecast  none (${plan.inputUri.startsWith('s3://') && !plan.uploads.some((u) => u.role === 'input') ? 'the s3:// input is used in place, its image count is unknown' : 'no throughput profile'}): ` +
+      `the profile's plannedMinutes (${plan.plannedMinutes}) is priced and bounds the wait${chosen}`];
+  }
+  const p = f.profile;
+  return [
+    `  forecast  ${formatForecastLine(f.run)}${chosen}`,
+    `            from bench-results/throughput-profile.json (${p.machine.cpuModel}, ${p.machine.cores} cores, ${p.measuredAt.slice(0, 10)}): ` +
+      `${f.run.step.ratePerCore} images/s per core x ${VCPU_DERATE} per vCPU (hyperthread derate, forecast/assumptions.ts); ` +
+      `bounded wait ${plan.plannedMinutes} min (forecast x 1.5 + 10, within the budget)`,
+    `  table     the same cluster type${nodes.requested === 'auto' ? `, core nodes auto (target ${nodes.targetMinutes} min; * = no count meets it, the fastest shown)` : ''}:`,
+    ...formatForecastTable(f.table).map((l, i) => `            ${l}${i > 0 && f.table[i - 1]?.overTarget ? ' *' : ''}`),
   ];
 }

@@ -16,7 +16,11 @@ import type { LocalFile } from '../storage/upload-plan.js';
 import { assertEuRegion } from './region-guard.js';
 import { releaseFor, type EmrRelease } from './releases.js';
 import { assertWithinBudget, estimateCost, type CostEstimate, type PricedGroup } from './prices.js';
-import { deriveSparkSizing, type SparkSizing } from './sizing.js';
+import { deriveSparkSizing, FEATURIZE_WORKER_PEAK_RSS_MB, type SparkSizing } from './sizing.js';
+import { assertForecastWithinBudget, chooseCoreNodes, MAX_CORE_NODES } from '../forecast/auto-nodes.js';
+import { forecastEmr, waitLimitMinutes, type EmrForecast } from '../forecast/emr.js';
+import type { Engine, ThroughputProfile } from '../forecast/profile.js';
+import { TABLE_SIZES } from '../forecast/table.js';
 import { ARTIFACT_TAG, CLONE_TAG, IDENTITY_TAG, OWNER_TAG, RUN_ID_TAG } from './tags.js';
 
 export const PLAN_FORMAT = 'fruits-workbench/promote-plan@1';
@@ -49,6 +53,12 @@ export interface PromotePlanInputs {
   createdAt: string;
   /** Measured peak RSS of one featurizing Python worker (MiB); default: sizing.ts FEATURIZE_WORKER_PEAK_RSS_MB. */
   workerPeakRssMb?: number;
+  /**
+   * The committed throughput profile (forecast/profile.ts). With it and a local input (whose image count is
+   * known), the run is forecast: minutes and EUR per phase, the budget guard, the bounded wait, --core-nodes auto.
+   * Without it (or for an s3:// input used in place), the profile's plannedMinutes is priced, as before.
+   */
+  throughput?: ThroughputProfile;
 }
 
 export interface PlannedUpload {
@@ -82,10 +92,19 @@ export interface PromotePlan {
   sizing: SparkSizing;
   /** The exact request sent to EMR RunJobFlow. */
   runJobFlow: RunJobFlowCommandInput;
+  /** The executor's bounded wait from RunJobFlow to the step's end, minutes (forecast x margin, within the budget). */
   plannedMinutes: number;
   idleTimeoutMinutes: number;
   budgetEur: number;
   estimate: CostEstimate;
+  /** The core node count asked for (a number or 'auto', with its target) and the one planned. */
+  coreNodes: { requested: number | 'auto'; targetMinutes: number; planned: number };
+  /**
+   * The forecast of this run and a table for 10k-10M images on the same cluster type (null: the input count or
+   * the throughput profile is unknown, and plannedMinutes is the profile's). `profile` is the throughput profile
+   * it used, kept so a saved plan can be forecast again when it is loaded (plan-file.ts).
+   */
+  forecast: { run: EmrForecast; table: (EmrForecast & { overTarget?: boolean })[]; profile: ThroughputProfile } | null;
 }
 
 /** Placeholder in the default bucket name while the account id is unknown (dry run without credentials). */
@@ -109,8 +128,12 @@ export function bucketName(cfg: WorkbenchConfig, region: EuRegion, accountId: st
 
 const s3Uri = (bucket: string, key: string) => s3UriOf({ bucket, key });
 
-/** The instance groups of the request, from the profile. Spot applies to core nodes only: losing the master loses the run. */
-export function instanceGroups(profile: EmrProfile): PricedGroup[] {
+/**
+ * The instance groups of the request, from the profile, with `coreNodes` core nodes (default: the profile's
+ * coreNodes when a number, else core.count). Spot applies to core nodes only: losing the master loses the run.
+ */
+export function instanceGroups(profile: EmrProfile, coreNodes?: number): PricedGroup[] {
+  const count = coreNodes ?? (typeof profile.coreNodes === 'number' ? profile.coreNodes : profile.core.count);
   if (profile.master.count !== 1 && profile.master.count !== 3) {
     throw new PlanRefusedError(
       `refused: the EMR master group must have 1 instance (or 3 for high availability), not ${profile.master.count}`,
@@ -119,8 +142,31 @@ export function instanceGroups(profile: EmrProfile): PricedGroup[] {
   }
   return [
     { role: 'MASTER', instanceType: profile.master.instanceType, count: profile.master.count, market: 'ON_DEMAND' },
-    { role: 'CORE', instanceType: profile.core.instanceType, count: profile.core.count, market: profile.spot ? 'SPOT' : 'ON_DEMAND' },
+    { role: 'CORE', instanceType: profile.core.instanceType, count, market: profile.spot ? 'SPOT' : 'ON_DEMAND' },
   ];
+}
+
+/**
+ * Forecasts a run of `images` images on `coreNodes` core nodes of the profile's type (pure). The executor layout
+ * per node comes from emr/sizing.ts (memory decides how many tasks run at once), the rest from forecast/emr.ts.
+ * Also what the docs' cost tables call, so their figures are the plan's.
+ */
+export function emrForecaster(profile: EmrProfile, throughput: ThroughputProfile, engine: Engine, workerPeakRssMb = FEATURIZE_WORKER_PEAK_RSS_MB) {
+  const region = assertEuRegion(profile.region);
+  const perNode = deriveSparkSizing({ instanceType: profile.core.instanceType, coreNodes: 1, workerPeakRssMb });
+  return (coreNodes: number, images: number): EmrForecast =>
+    forecastEmr({ profile: throughput, images, engine, region, groups: instanceGroups(profile, coreNodes), tasksPerNode: perNode.tasksPerNode, taskCpus: perNode.taskCpus });
+}
+
+/** --core-nodes auto for one input size; beyond what any node count can do, the fastest, flagged. */
+function autoRow(forecastFor: (nodes: number) => EmrForecast, targetMinutes: number): EmrForecast & { overTarget?: boolean } {
+  try {
+    return chooseCoreNodes(forecastFor, targetMinutes);
+  } catch (err) {
+    if (!(err instanceof PlanRefusedError)) throw err;
+    const all = Array.from({ length: MAX_CORE_NODES }, (_, k) => forecastFor(k + 1));
+    return { ...all.sort((a, b) => a.totalMinutes - b.totalMinutes)[0]!, overTarget: true };
+  }
 }
 
 export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs): PromotePlan {
@@ -128,12 +174,42 @@ export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs
   // Guards first, in the order a user would want to hear about them.
   const region = assertEuRegion(profile.region);
   const release = releaseFor(profile.releaseLabel);
-  const groups = instanceGroups(profile);
+  if (profile.master.count !== 1 && profile.master.count !== 3) instanceGroups(profile, 1); // its refusal, first
   // Explicit executor memory, Python workers included: refuses an instance type it has no figures for.
-  const sizing = deriveSparkSizing({ instanceType: profile.core.instanceType, coreNodes: profile.core.count, workerPeakRssMb: inputs.workerPeakRssMb });
-  const estimate = estimateCost({ region, groups, minutes: profile.plannedMinutes, idleTimeoutMinutes: profile.idleTimeoutMinutes });
-  assertWithinBudget(estimate, profile.budgetEur);
+  deriveSparkSizing({ instanceType: profile.core.instanceType, coreNodes: 1, workerPeakRssMb: inputs.workerPeakRssMb });
   if (inputs.weights.spec === 'auto') throw new Error("buildPromotePlan: resolve the 'auto' weights spec first");
+
+  // The forecast (when the input count and the throughput profile are known) sizes, prices and bounds the run.
+  const images = inputs.input.kind === 'local' ? inputs.input.files.length : undefined;
+  const forecaster = inputs.throughput ? emrForecaster(profile, inputs.throughput, cfg.job.engine, inputs.workerPeakRssMb) : undefined;
+  const requested = profile.coreNodes ?? profile.core.count;
+  let coreNodes: number;
+  if (requested === 'auto') {
+    if (!forecaster || images === undefined) {
+      throw new PlanRefusedError(
+        `refused: --core-nodes auto needs a forecast, and ${!forecaster ? 'there is no throughput profile' : `the number of images under ${inputs.input.kind === 's3' ? inputs.input.uri : 'the input'} is unknown (used in place)`}`,
+        !forecaster ? 'run `npm run bench -- --only profile` (or restore bench-results/throughput-profile.json), or pass --core-nodes N' : 'give a local folder with --input, or pass --core-nodes N',
+      );
+    }
+    coreNodes = chooseCoreNodes((n) => forecaster(n, images), profile.targetMinutes).coreNodes;
+  } else coreNodes = requested;
+  const groups = instanceGroups(profile, coreNodes);
+  const sizing = deriveSparkSizing({ instanceType: profile.core.instanceType, coreNodes, workerPeakRssMb: inputs.workerPeakRssMb });
+  let estimate: CostEstimate;
+  let plannedMinutes: number;
+  let forecast: PromotePlan['forecast'] = null;
+  if (forecaster && images !== undefined) {
+    const run = forecaster(coreNodes, images);
+    assertForecastWithinBudget(run, profile.budgetEur, (n) => forecaster(n, images));
+    plannedMinutes = waitLimitMinutes(run, profile.budgetEur);
+    estimate = estimateCost({ region, groups, minutes: run.totalMinutes, idleTimeoutMinutes: profile.idleTimeoutMinutes, worstCaseMinutes: plannedMinutes + run.phases.teardown.minutes });
+    const table = TABLE_SIZES.map((n) => (requested === 'auto' ? autoRow((k) => forecaster(k, n), profile.targetMinutes) : forecaster(coreNodes, n)));
+    forecast = { run, table, profile: inputs.throughput! };
+  } else {
+    plannedMinutes = profile.plannedMinutes;
+    estimate = estimateCost({ region, groups, minutes: plannedMinutes, idleTimeoutMinutes: profile.idleTimeoutMinutes });
+    assertWithinBudget(estimate, profile.budgetEur);
+  }
 
   const bucket = bucketName(cfg, region, inputs.accountId);
   const artifactPrefix = joinKey('artifacts', inputs.artifact.sha256);
@@ -277,10 +353,12 @@ export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs
     mirror,
     sizing,
     runJobFlow,
-    plannedMinutes: profile.plannedMinutes,
+    plannedMinutes,
     idleTimeoutMinutes: profile.idleTimeoutMinutes,
     budgetEur: profile.budgetEur,
     estimate,
+    coreNodes: { requested, targetMinutes: profile.targetMinutes, planned: coreNodes },
+    forecast,
   };
 }
 

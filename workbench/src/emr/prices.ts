@@ -59,7 +59,7 @@ export interface CostEstimate {
   eurPerHour: number;
   /** The planned run: eurPerHour x minutes. */
   totalEur: number;
-  /** If the workbench itself died right after the planned time: the idle auto-termination adds its timeout. */
+  /** If the workbench itself died at the end of its bounded wait: the idle auto-termination adds its timeout. */
   worstCaseEur: number;
   priceTable: { date: string; source: string; usdToEur: number; spotDiscount: number };
 }
@@ -88,6 +88,8 @@ export function estimateCost(a: {
   groups: PricedGroup[];
   minutes: number;
   idleTimeoutMinutes: number;
+  /** Minutes the cluster may run before the workbench gives up (its bounded wait); default `minutes`. */
+  worstCaseMinutes?: number;
 }): CostEstimate {
   const lines = a.groups.map((g): CostLine => {
     const { ec2, emr } = priceOf(g.instanceType, a.region);
@@ -109,7 +111,7 @@ export function estimateCost(a: {
     lines,
     eurPerHour,
     totalEur: round((eurPerHour * a.minutes) / 60, 2),
-    worstCaseEur: round((eurPerHour * (a.minutes + a.idleTimeoutMinutes)) / 60, 2),
+    worstCaseEur: round((eurPerHour * ((a.worstCaseMinutes ?? a.minutes) + a.idleTimeoutMinutes)) / 60, 2),
     priceTable: {
       date: PRICE_TABLE.date,
       source: PRICE_TABLE.source,

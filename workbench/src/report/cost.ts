@@ -5,7 +5,8 @@
  * The elapsed figure is the plan's EUR/h times the time the cluster was up when the promote command recorded it
  * (`promote-outcome.json` -> elapsedMs), else the job's own time from the manifest (started_at -> finished_at),
  * which leaves out the cluster's start-up and bootstrap: the report says which one it used. One-minute minimum,
- * like EMR's per-second billing (and emr/prices.ts costSoFarEur).
+ * like EMR's per-second billing (and emr/prices.ts costSoFarEur). The forecast's phase minutes are shown beside
+ * what the run measured (promote-outcome.json `phases`, or a rehearsal's `forecastCheck`).
  */
 import type { Manifest } from '../outputs/manifest.js';
 
@@ -15,8 +16,25 @@ export interface PromotePlanLike {
   region?: string;
   plannedMinutes?: number;
   estimate?: { totalEur?: number; eurPerHour?: number; worstCaseEur?: number; minutes?: number; priceTable?: { date?: string } };
+  /** The run's forecast (emr/plan.ts PromotePlan.forecast): minutes per phase. */
+  forecast?: { run?: { totalMinutes?: number; totalEur?: number; phases?: Record<string, { minutes?: number }> } } | null;
   /** Optional record of the promote run (promote-outcome.json), merged in by extras.ts. */
-  outcome?: { elapsedMs?: number; clusterId?: string };
+  outcome?: {
+    elapsedMs?: number;
+    clusterId?: string;
+    rehearsal?: boolean;
+    /** A real promote: forecast vs EMR's timelines per phase (forecast/emr-actuals.ts). */
+    phases?: { phase: string; predictedMinutes: number | null; actualMinutes: number | null }[];
+    /** A rehearsal: its step forecast vs the measured step (forecast/rehearsal.ts). */
+    forecastCheck?: { predictedSeconds: number; measuredSeconds: number; errorPct: number } | null;
+  };
+}
+
+/** One phase, forecast and actual side by side (minutes; null: not forecast or not measured). */
+export interface PhaseView {
+  phase: string;
+  predictedMinutes: number | null;
+  actualMinutes: number | null;
 }
 
 export interface CostView {
@@ -29,6 +47,8 @@ export interface CostView {
   /** What elapsedMinutes measures. */
   elapsedBasis: string;
   priceTableDate: string | null;
+  /** Forecast against actual per phase: a real promote's phases, a rehearsal's step, or the forecast alone. */
+  phases: PhaseView[];
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -59,5 +79,21 @@ export function costOf(plan: PromotePlanLike, manifest: Pick<Manifest, 'started_
     elapsedEur,
     elapsedBasis,
     priceTableDate: est.priceTable?.date ?? null,
+    phases: phasesOf(plan),
   };
+}
+
+const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+
+function phasesOf(plan: PromotePlanLike): PhaseView[] {
+  const recorded = plan.outcome?.phases;
+  if (Array.isArray(recorded)) return recorded.map((p) => ({ phase: String(p.phase), predictedMinutes: num(p.predictedMinutes), actualMinutes: num(p.actualMinutes) }));
+  const check = plan.outcome?.forecastCheck;
+  if (check) return [{ phase: 'step (rehearsal, local YARN)', predictedMinutes: round2(check.predictedSeconds / 60), actualMinutes: round2(check.measuredSeconds / 60) }];
+  const run = plan.forecast?.run;
+  if (!run?.phases) return [];
+  return [
+    ...Object.entries(run.phases).map(([phase, p]) => ({ phase, predictedMinutes: num(p.minutes), actualMinutes: null })),
+    { phase: 'total', predictedMinutes: num(run.totalMinutes), actualMinutes: null },
+  ];
 }

@@ -123,7 +123,7 @@ function costSection(m: ReportModel): string {
     ['estimated (plan)', `${eur(c.estimatedEur)} for ${c.plannedMinutes ?? '-'} min at ${c.eurPerHour === null ? '-' : `${c.eurPerHour.toFixed(2)} EUR/h`}; worst case ${eur(c.worstCaseEur)}`],
     ['elapsed', c.elapsedMinutes === null ? 'not recorded' : `${eur(c.elapsedEur)} for ${c.elapsedMinutes.toFixed(1)} min: ${esc(c.elapsedBasis)}`],
     ['price table', esc(c.priceTableDate ?? '-')],
-  ])}</section>`;
+  ])}${c.phases.length ? `<h3>Forecast vs actual</h3>${table(['phase', 'forecast (min)', 'actual (min)'], c.phases.map((p) => [esc(p.phase), p.predictedMinutes === null ? '-' : p.predictedMinutes.toFixed(1), p.actualMinutes === null ? '-' : p.actualMinutes.toFixed(1)]), 'forecast-vs-actual')}` : ''}</section>`;
 }
 
 function paritySection(m: ReportModel): string {

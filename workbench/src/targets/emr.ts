@@ -28,6 +28,8 @@ import { buildPromotePlan, emrProfileOf, type PromoteInput, type PromotePlan } f
 import { sealPlan } from '../emr/plan-file.js';
 import { summarizePlan } from '../emr/plan-summary.js';
 import { parseManifest } from '../job/manifest.js';
+import { loadThroughputProfile, THROUGHPUT_PROFILE_FILE, type ThroughputProfile } from '../forecast/profile.js';
+import { comparePhases, formatPhaseComparison, readTimelines } from '../forecast/emr-actuals.js';
 import { WORKER_PEAK_RSS_MB_BY_ENGINE } from '../emr/sizing.js';
 import { compareOutputs } from '../parity/compare-outputs.js';
 import { openRunSource } from '../outputs/source.js';
@@ -166,6 +168,7 @@ export function emrTarget(cfg: WorkbenchConfig, ctx: RunContext, o: EmrTargetOpt
         // Python workers hold the engine's model: size their memory by the engine that will run.
         workerPeakRssMb: WORKER_PEAK_RSS_MB_BY_ENGINE[cfg.job.engine],
         createdAt: now.toISOString(),
+        throughput: await committedThroughputProfile(cfg.root, ctx),
       });
     },
 
@@ -184,7 +187,10 @@ export function emrTarget(cfg: WorkbenchConfig, ctx: RunContext, o: EmrTargetOpt
       await writeFile(path.join(runDir, 'manifest.json'), outcome.manifestText);
       await writeFile(path.join(runDir, 'promote-plan.json'), `${JSON.stringify(sealPlan(plan), null, 2)}\n`);
       // The cluster's own up time, for the report's elapsed cost (the manifest only knows the job's time).
-      await writeFile(path.join(runDir, 'promote-outcome.json'), `${JSON.stringify({ clusterId: outcome.clusterId, stepId: outcome.stepId, elapsedMs: outcome.elapsedMs }, null, 2)}\n`);
+      // With the forecast's phase times beside EMR's own timelines (forecast/emr-actuals.ts; the report shows both).
+      const phases = comparePhases(plan.forecast?.run ?? null, await readTimelines(clients.emr, outcome.clusterId, outcome.stepId));
+      ctx.out.info(formatPhaseComparison(phases));
+      await writeFile(path.join(runDir, 'promote-outcome.json'), `${JSON.stringify({ clusterId: outcome.clusterId, stepId: outcome.stepId, elapsedMs: outcome.elapsedMs, phases }, null, 2)}\n`);
       const shown = path.relative(cfg.root, runDir) || runDir;
       const summary = [`EMR run ${plan.runId} succeeded on ${outcome.clusterId}: outputs ${plan.outputUri}, manifest saved to ${shown}/`];
       const result: RunOutcome = { runId: plan.runId, runDir, outputUri: plan.outputUri, manifest: parseManifest(outcome.manifestText, outcome.manifestUri), summary };
@@ -214,6 +220,14 @@ export function emrTarget(cfg: WorkbenchConfig, ctx: RunContext, o: EmrTargetOpt
       return result;
     },
   };
+}
+
+/** bench-results/throughput-profile.json, checked; absent: no forecast (the plan says so and prices plannedMinutes). */
+async function committedThroughputProfile(root: string, ctx: RunContext): Promise<ThroughputProfile | undefined> {
+  const file = path.join(root, THROUGHPUT_PROFILE_FILE);
+  if (existsSync(file)) return loadThroughputProfile(file);
+  ctx.out.warn(`no throughput profile (${THROUGHPUT_PROFILE_FILE}): the run is not forecast; measure it with \`npm run bench -- --only scale\``);
+  return undefined;
 }
 
 /** Which clone of the repository started a cluster (a tag; `--cleanup` ends only this clone's by default). */

@@ -23,6 +23,7 @@ import { JobError, ParityError } from '../errors.js';
 import type { PromotePlan } from '../emr/plan.js';
 import { sealPlan } from '../emr/plan-file.js';
 import { rehearsalNode } from '../emr/sizing.js';
+import { formatForecastCheck, rehearsalForecastCheck } from '../forecast/rehearsal.js';
 import { uploadRequestOf } from '../emr/uploads.js';
 import { runJob } from '../job/runner.js';
 import { findLocalRunFor } from '../emr/local-run.js';
@@ -184,7 +185,11 @@ export function rehearsalTarget(cfg: WorkbenchConfig, ctx: RunContext, o: Rehear
         throw err;
       }
       const elapsedMs = Date.now() - started;
-      await writeFile(path.join(folder.dir, 'promote-outcome.json'), `${JSON.stringify({ rehearsal: true, elapsedMs }, null, 2)}\n`);
+      // The forecast checked: the plan's step forecast for this node and host against the measured spark-submit.
+      const check = rehearsalForecastCheck(plan, node.executorInstances, elapsedMs / 1000);
+      if (check) out.result(`rehearsal: ${formatForecastCheck(check)}`);
+      else out.info('rehearsal: the plan has no forecast (no throughput profile, or an s3:// input), so the step time is not checked');
+      await writeFile(path.join(folder.dir, 'promote-outcome.json'), `${JSON.stringify({ rehearsal: true, elapsedMs, forecastCheck: check ?? null }, null, 2)}\n`);
 
       // Results: the same download and parity as a real promote.
       await downloadOutputs(s3, parseS3Uri(plan.outputUri), folder.dir, signal);
