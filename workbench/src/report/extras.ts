@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunSource } from '../outputs/source.js';
 import type { PromotePlanLike } from './cost.js';
+import { parseRunRecord, RUN_RECORD, type RunRecord } from '../run/run-record.js';
 
 /** The fields of a parity report (parity/report.ts ParityReport) the report shows. */
 export interface ParityReportLike {
@@ -23,6 +24,8 @@ export interface ParityReportLike {
 export interface RunExtras {
   plan?: PromotePlanLike;
   parity?: { file: string; report: ParityReportLike };
+  /** run.json: which target ran the run (absent in run folders from before it). */
+  record?: RunRecord;
   /** Files that were there but could not be read, for a warning (the report is still written). */
   unreadable: string[];
 }
@@ -69,6 +72,12 @@ export async function readRunExtras(source: RunSource, opts: { runDir?: string; 
   const plan = (await readJson(() => source.readText('promote-plan.json'), 'promote-plan.json', unreadable)) as PromotePlanLike | undefined;
   const outcome = (await readJson(() => source.readText('promote-outcome.json'), 'promote-outcome.json', unreadable)) as PromotePlanLike['outcome'];
   const extras: RunExtras = { unreadable };
+  const recordText = await source.readText(RUN_RECORD).catch(() => undefined);
+  if (recordText !== undefined) {
+    const record = parseRunRecord(recordText);
+    if (record) extras.record = record;
+    else unreadable.push(RUN_RECORD);
+  }
   if (plan && typeof plan === 'object') extras.plan = outcome && typeof outcome === 'object' ? { ...plan, outcome } : plan;
 
   if (opts.runDir) {

@@ -8,6 +8,7 @@ import type { RunData } from '../outputs/run-data.js';
 import { compareRank, keyRank } from '../outputs/sample.js';
 import { costOf, type CostView, type PromotePlanLike } from './cost.js';
 import type { ParityReportLike } from './extras.js';
+import { CLOUD_TARGETS, type RunRecord, type RunTarget } from '../run/run-record.js';
 
 export interface ScatterPoint {
   key: string;
@@ -24,6 +25,8 @@ export interface ClassCount {
 }
 
 export interface WhereView {
+  /** The target that ran it (run.json); null for a run folder from before run.json that nothing else explains. */
+  target: RunTarget | null;
   /** Profile name (local, cluster, emr, or what the config calls it); null when it cannot be told. */
   profile: string | null;
   region: string | null;
@@ -97,6 +100,8 @@ export interface ReportInputs {
   profiles?: Record<string, { kind: string; region: string }>;
   plan?: PromotePlanLike;
   parity?: { file: string; report: ParityReportLike };
+  /** run.json: which target ran the run. */
+  record?: RunRecord;
   now?: Date;
 }
 
@@ -107,28 +112,38 @@ export function reportProfiles(profiles: Record<string, { kind: string; region: 
 
 const isEu = (region: string) => (EU_REGIONS as readonly string[]).includes(region);
 
-/** Which profile ran it: the promote plan says so; else the Spark master's kind is matched to a profile. */
-export function whereRan(run: RunData, profiles: ReportInputs['profiles'], plan?: PromotePlanLike): WhereView {
-  let profile: string | null = null;
-  let region: string | null = null;
-  if (plan) {
-    profile = plan.profileName ?? 'emr';
-    region = plan.region ?? null;
-  } else {
-    const master = String(run.manifest.spark?.master ?? '');
-    const kind = master.startsWith('local') ? 'local' : master.startsWith('spark://') ? 'cluster' : master.startsWith('yarn') ? 'emr' : null;
-    const match = kind && profiles ? Object.entries(profiles).find(([, p]) => p.kind === kind) : undefined;
-    if (match) [profile, region] = [match[0], match[1].region];
-    else profile = kind;
+/**
+ * The target that ran the run: run.json says so. A folder from before run.json with a promote plan beside it was a
+ * promote, or a rehearsal when its promote-outcome.json says so; without either, the target is not known.
+ */
+export function targetOf(record: RunRecord | undefined, plan: PromotePlanLike | undefined): RunTarget | null {
+  if (record) return record.target;
+  if (plan) return (plan.outcome as { rehearsal?: unknown } | undefined)?.rehearsal === true ? 'rehearsal' : 'emr';
+  return null;
+}
+
+/** Where the run ran, from its target (never guessed from the Spark master); regions from the plan or the config. */
+export function whereRan(target: RunTarget | null, record: RunRecord | undefined, profiles: ReportInputs['profiles'], plan?: PromotePlanLike): WhereView {
+  const profile = record?.profile ?? (plan ? (plan.profileName ?? 'emr') : null);
+  if (target === 'rehearsal') {
+    return {
+      target, profile, region: null, inEu: null,
+      statement: 'A rehearsal: data and compute stayed on this machine (MinIO stood in for S3, a local YARN for EMR); nothing ran in AWS and nothing was paid.',
+    };
   }
+  let region: string | null = null;
+  if (target !== null && CLOUD_TARGETS.includes(target)) region = record?.region ?? plan?.region ?? null;
+  else if (profile !== null) region = profiles?.[profile]?.region ?? null;
   const inEu = region === null ? null : isEu(region);
   const statement =
-    inEu === true
-      ? `Data and compute stayed in ${region}, an EU region (GDPR): the workbench refuses any region outside the EU before it creates a client.`
-      : inEu === false
-        ? `WARNING: region ${region} is not an EU region; the GDPR constraint of the brief is not met.`
-        : 'The region of this run is not recorded; the workbench only accepts EU regions (GDPR) for its profiles.';
-  return { profile, region, inEu, statement };
+    target === null
+      ? 'Where this run ran is not recorded (a run folder from before run.json); the workbench only accepts EU regions (GDPR) for its profiles.'
+      : inEu === true
+        ? `Data and compute stayed in ${region}, an EU region (GDPR): the workbench refuses any region outside the EU before it creates a client.`
+        : inEu === false
+          ? `WARNING: region ${region} is not an EU region; the GDPR constraint of the brief is not met.`
+          : 'The region of this run is not recorded; the workbench only accepts EU regions (GDPR) for its profiles.';
+  return { target, profile, region, inEu, statement };
 }
 
 /** Bars shown: every kept component plus some beyond k, so the elbow is visible; never all 1280. */
@@ -157,6 +172,7 @@ function parityView(file: string, r: ParityReportLike, runId: string): ParityVie
 export function buildReportModel(inputs: ReportInputs): ReportModel {
   const { run } = inputs;
   const m = run.manifest;
+  const target = targetOf(inputs.record, inputs.plan);
   const ev = run.explainedVariance;
   const k = m.pca.k;
 
@@ -235,7 +251,7 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
       sparkMaster: typeof m.spark?.master === 'string' ? m.spark.master : null,
       settings,
     },
-    where: whereRan(run, inputs.profiles, inputs.plan),
+    where: whereRan(target, inputs.record, inputs.profiles, inputs.plan),
     counts: {
       inputs: counts.inputs,
       features: counts.features,
@@ -258,7 +274,8 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
     classes,
     timings,
     totalSeconds: typeof timingsRaw.total === 'number' ? timingsRaw.total : null,
-    cost: inputs.plan ? costOf(inputs.plan, m) : null,
+    // Only a run in AWS cost money: a rehearsal carries the plan it rehearsed, not a bill.
+    cost: inputs.plan && target !== null && CLOUD_TARGETS.includes(target) ? costOf(inputs.plan, m) : null,
     parity: inputs.parity ? parityView(inputs.parity.file, inputs.parity.report, m.run_id) : null,
     warnings,
   };

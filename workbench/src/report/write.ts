@@ -62,7 +62,7 @@ export async function buildReport(location: string, opts: WriteReportOptions = {
   const run = await loadRun(data, opts.limits);
   if (data !== side) run.location = location;
   const extras = await readRunExtras(side, { runDir, runId: run.manifest.run_id });
-  const model = buildReportModel({ run, profiles: opts.profiles, plan: extras.plan, parity: extras.parity, now: opts.now });
+  const model = buildReportModel({ run, profiles: opts.profiles, plan: extras.plan, parity: extras.parity, record: extras.record, now: opts.now });
   const notes = extras.unreadable.map((f) => `${f} is not valid JSON: left out of the report`);
   return { html: renderReportHtml(model, loadChartAssets()), model, run, runDir, notes };
 }

@@ -119,11 +119,16 @@ export function planAutoWeights(facts: {
   npyPresent: boolean;
 }): AutoTierStep[] {
   const { pin } = facts;
+  // The pin is for one file (the 224-pixel one): a job of another image size needs another file.
+  const pinned = path.basename(new URL(pin.url).pathname);
+  const wanted = path.basename(facts.kerasFile);
   return [
     facts.kerasFilePresent
       ? { tier: 'keras-cache', ready: true, reason: `Keras cache file ${facts.kerasFile}` }
       : { tier: 'keras-cache', ready: false, reason: `no ${facts.kerasFile}` },
-    isPinned(pin)
+    pinned !== wanted
+      ? { tier: 'official', ready: false, reason: `versions.json kerasWeights pins ${pinned}, and this image size needs ${wanted}` }
+      : isPinned(pin)
       ? { tier: 'official', ready: true, reason: `${pin.url} (${[`${pin.bytes} bytes`, ...pinnedHashes(pin)].join(', ')})` }
       : {
           tier: 'official',

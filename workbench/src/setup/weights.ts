@@ -53,11 +53,26 @@ export interface ResolvedWeights {
   meaningful: boolean;
 }
 
-export const KERAS_NO_TOP_FILE = 'mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5';
+/** The input sizes Keras publishes ImageNet no-top files for (pipeline model.py KERAS_IMAGENET_SIZES). */
+export const KERAS_IMAGENET_SIZES = [96, 128, 160, 192, 224] as const;
 
-export function kerasCacheFile(env: Record<string, string | undefined>): string {
+/**
+ * Keras' own ImageNet no-top file for a job's image size, named exactly as pipeline model.py keras_imagenet_name
+ * does: the size's own file when Keras publishes one, else the 224-pixel file. `imagenet` must mean the file
+ * the job will load.
+ */
+export function kerasImagenetName(imageSize: number): string {
+  const rows = (KERAS_IMAGENET_SIZES as readonly number[]).includes(imageSize) ? imageSize : 224;
+  return `mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_${rows}_no_top.h5`;
+}
+
+/** The 224-pixel file: the default image size's, and the one versions.json `kerasWeights` pins. */
+export const KERAS_NO_TOP_FILE = kerasImagenetName(224);
+
+/** Where Keras keeps its file for this image size ($KERAS_HOME/models, else ~/.keras/models), as model.py reads it. */
+export function kerasCacheFile(env: Record<string, string | undefined>, imageSize = 224): string {
   const kerasHome = env.KERAS_HOME || path.join(env.HOME || homedir(), '.keras');
-  return path.join(kerasHome, 'models', KERAS_NO_TOP_FILE);
+  return path.join(kerasHome, 'models', kerasImagenetName(imageSize));
 }
 
 /** A cache name that changes when the .npy set or the converter changes. */
@@ -123,8 +138,8 @@ export async function resolveWeights(
   });
   switch (w.kind) {
     case 'imagenet': {
-      const cached = existsSync(kerasCacheFile(env));
-      return resolved(w, cached ? 'imagenet (Keras cache file)' : `imagenet (not in ${kerasCacheFile(env)}: the job will try to download it)`);
+      const file = kerasCacheFile(env, cfg.job.imageSize);
+      return resolved(w, existsSync(file) ? 'imagenet (Keras cache file)' : `imagenet (not in ${file}: the job will try to download it)`);
     }
     case 'random':
       return resolved(w, `${w.raw}: random weights, features carry no meaning`);
@@ -139,7 +154,7 @@ export async function resolveWeights(
       break;
   }
 
-  const kerasFile = kerasCacheFile(env);
+  const kerasFile = kerasCacheFile(env, cfg.job.imageSize);
   const npyDir = sharedNpyWeightsDir(cfg.root, env);
   const pin = opts.officialWeights ?? officialWeightsPin();
   const tiers = planAutoWeights({

@@ -18,12 +18,12 @@ import path from 'node:path';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { RunContext } from '../context.js';
 import type { EuRegion, WorkbenchConfig } from '../config/schema.js';
-import { ConfigError, ParityError } from '../errors.js';
+import { ConfigError, ParityError, type PlanRefusedError } from '../errors.js';
 import { preparePromoteArtifact } from '../emr/artifact-files.js';
 import { toCloudError } from '../emr/aws-errors.js';
 import type { AwsClients } from '../emr/clients.js';
 import { executePromotePlan, type ExecutorTiming } from '../emr/executor.js';
-import { findLocalRunFor } from '../emr/local-run.js';
+import { fileSha256, findReference, referenceRefusal, type LocalRun, type PlannedRun } from '../emr/local-run.js';
 import { buildPromotePlan, emrProfileOf, type PromoteInput, type PromotePlan } from '../emr/plan.js';
 import { sealPlan } from '../emr/plan-file.js';
 import { summarizePlan } from '../emr/plan-summary.js';
@@ -39,7 +39,8 @@ import { lockFilePath } from '../setup/venv.js';
 import { ensureWheelhouse } from '../setup/wheelhouse.js';
 import { kerasCacheFile, resolveWeights } from '../setup/weights.js';
 import { describeFile, scanImageFolder } from '../storage/local-folder.js';
-import { toEmrUri } from '../storage/s3-uri.js';
+import { joinKey, toEmrUri } from '../storage/s3-uri.js';
+import { runRecord, writeRunRecord } from '../run/run-record.js';
 import { writeRunReport } from './run-report.js';
 import type { ExecutionTarget, RunOutcome } from './target.js';
 
@@ -82,9 +83,28 @@ export interface EmrTargetOptions {
   beforeExecute?(plan: PromotePlan): Promise<void>;
 }
 
-/** The weights for EMR: what the local run would use, as a file in the bucket, an s3:// URI or random:SEED. */
-async function resolvePromoteWeights(cfg: WorkbenchConfig, ctx: RunContext, tools: ToolPaths): Promise<PromotePlanWeights> {
+/**
+ * The weights of the local run the cloud run is checked against, when it says which and this machine still has
+ * those very bytes: its file (or Keras' file for imagenet) with the sha256 it recorded, or its random:SEED.
+ */
+async function localRunWeights(local: LocalRun, cfg: WorkbenchConfig, env: Record<string, string | undefined>): Promise<PromotePlanWeights | undefined> {
+  const w = local.manifest.weights;
+  if (w.source === 'random') return { spec: w.spec };
+  const file = w.source === 'imagenet' ? kerasCacheFile(env, cfg.job.imageSize) : path.isAbsolute(w.spec) ? w.spec : undefined;
+  if (!file || !existsSync(file) || !w.sha256 || (await fileSha256(file)) !== w.sha256) return undefined;
+  return { spec: file, file: await describeFile(file) };
+}
+
+/** The weights for EMR: the local run's by default, else the config's, as a file in the bucket, an s3:// URI or random:SEED. */
+async function resolvePromoteWeights(cfg: WorkbenchConfig, ctx: RunContext, tools: ToolPaths, local?: LocalRun): Promise<PromotePlanWeights> {
   let spec = cfg.job.weights;
+  if (spec.kind === 'auto' && local) {
+    const theirs = await localRunWeights(local, cfg, ctx.env);
+    if (theirs) {
+      ctx.out.info(`weights: the local run ${path.basename(local.dir)}'s (${theirs.spec})`);
+      return theirs;
+    }
+  }
   if (spec.kind === 'auto') {
     const resolved = await resolveWeights(cfg, tools, ctx.out, ctx.signal, ctx.env);
     ctx.out.info(`weights: ${resolved.description}`);
@@ -95,7 +115,7 @@ async function resolvePromoteWeights(cfg: WorkbenchConfig, ctx: RunContext, tool
       return { spec: `random:${spec.seed}` };
     case 'imagenet': {
       // Keras would download its file on every node; the cluster must use the very bytes the local run used.
-      const file = kerasCacheFile(ctx.env);
+      const file = kerasCacheFile(ctx.env, cfg.job.imageSize);
       if (!existsSync(file)) {
         throw new ConfigError(
           [{ key: 'job.weights', message: `imagenet: Keras' file is not in ${file}, so the cluster could not get the bytes the local run used`, fix: 'use job.weights: auto (converts the shared weights) or the path of a Keras weights file' }],
@@ -132,8 +152,38 @@ async function resolveInput(cfg: WorkbenchConfig, ctx: RunContext): Promise<Prom
   return { kind: 'local', dir: input.dir, files: images };
 }
 
+/** What a saved plan computes: its artifact, the weights file it uploads (or its spec), the step's engine. */
+async function plannedRunOfSaved(plan: PromotePlan): Promise<PlannedRun> {
+  const args = plan.runJobFlow.Steps?.[0]?.HadoopJarStep?.Args ?? [];
+  const arg = (flag: string) => { const i = args.indexOf(flag); return i >= 0 ? args[i + 1] : undefined; };
+  const upload = plan.uploads.find((u) => u.role === 'weights');
+  const weights: PlannedRun['weights'] = upload && existsSync(upload.source)
+    ? { sha256: await fileSha256(upload.source) }
+    : plan.weightsSpec.startsWith('random:') ? { random: plan.weightsSpec } : { unchecked: plan.weightsSpec };
+  return { artifactSha256: plan.artifactSha256, engine: arg('--engine') ?? 'keras', precision: arg('--precision') ?? 'f32', weights };
+}
+
+/** What the planned run computes, for the comparison with the local run. */
+async function plannedRunOf(artifactSha256: string, weights: PromotePlanWeights, cfg: WorkbenchConfig): Promise<PlannedRun> {
+  const w: PlannedRun['weights'] = weights.file
+    ? { sha256: await fileSha256(weights.file.absPath) }
+    : weights.spec.startsWith('random:')
+      ? { random: weights.spec }
+      : { unchecked: weights.spec };
+  return { artifactSha256, engine: cfg.job.engine, precision: cfg.job.precision, weights: w };
+}
+
 export function emrTarget(cfg: WorkbenchConfig, ctx: RunContext, o: EmrTargetOptions): ExecutionTarget<PromotePlan> {
   const profile = emrProfileOf(cfg);
+  /** The local run this target checked its plan against (set by plan(); a saved plan is checked in execute()). */
+  let reference: LocalRun | undefined;
+  const checkReference = async (local: LocalRun | undefined, planned: PlannedRun, inputUri: string) => {
+    const refusal: PlanRefusedError | undefined = referenceRefusal(local, planned, { inputKey: inputUri, inputRaw: cfg.job.input.raw, runsDir: cfg.runsDir });
+    if ('unchecked' in planned.weights) ctx.out.warn(`weights ${planned.weights.unchecked}: not on this machine, so not compared with the local run's`);
+    if (refusal && !o.dryRun) throw refusal;
+    if (refusal) ctx.out.warn(`a paid promote would refuse this plan: ${refusal.message} (fix: ${refusal.fix})`);
+    reference = refusal ? undefined : local;
+  };
   return {
     name: 'emr',
 
@@ -143,7 +193,12 @@ export function emrTarget(cfg: WorkbenchConfig, ctx: RunContext, o: EmrTargetOpt
       // The runtime wheels ship inside the artifact: the bootstrap action installs them with --no-index.
       const wheels = await ensureWheelhouse(lockFilePath(cfg.root), tools.python, cfg.cacheDir, ctx.out, ctx.signal);
       const artifact = await preparePromoteArtifact(cfg.root, cfg.cacheDir, wheels);
-      const weights = await resolvePromoteWeights(cfg, ctx, tools);
+      // The local run to compare with, found before anything paid: its weights are the default, and a plan it
+      // cannot be compared with is refused here (a dry run and the rehearsal warn).
+      const inputUri = input.kind === 'local' ? joinKey(cfg.storage.inputsPrefix, path.basename(input.dir)) : input.uri;
+      const local = await findReference({ runsDir: cfg.runsDir, inputUri, localRun: o.localRun });
+      const weights = await resolvePromoteWeights(cfg, ctx, tools, local);
+      await checkReference(local, await plannedRunOf(artifact.sha256, weights, cfg), inputUri);
       let identity: { account?: string; arn?: string } = { account: o.accountId };
       if (!o.dryRun) {
         // The default bucket name carries the account id (bucket names are global): then the identity is
@@ -177,6 +232,9 @@ export function emrTarget(cfg: WorkbenchConfig, ctx: RunContext, o: EmrTargetOpt
     },
 
     async execute(plan): Promise<RunOutcome> {
+      // A saved plan (--plan FILE) was made by another command: check it against the local run here, still
+      // before anything paid.
+      if (!reference) await checkReference(await findReference({ runsDir: cfg.runsDir, inputUri: plan.inputUri, localRun: o.localRun, excludeRunId: plan.runId }), await plannedRunOfSaved(plan), plan.inputUri);
       await o.beforeExecute?.(plan);
       const clients = o.clients(plan.region);
       const outcome = await executePromotePlan(plan, { s3: clients.s3, emr: clients.emr, out: ctx.out, scope: ctx, timing: o.timing });
@@ -185,6 +243,7 @@ export function emrTarget(cfg: WorkbenchConfig, ctx: RunContext, o: EmrTargetOpt
       const runDir = path.join(cfg.runsDir, plan.runId);
       await mkdir(runDir, { recursive: true });
       await writeFile(path.join(runDir, 'manifest.json'), outcome.manifestText);
+      await writeRunRecord(runDir, runRecord(plan.runId, 'emr', plan.profileName, plan.region));
       await writeFile(path.join(runDir, 'promote-plan.json'), `${JSON.stringify(sealPlan(plan), null, 2)}\n`);
       // The cluster's own up time, for the report's elapsed cost (the manifest only knows the job's time).
       // With the forecast's phase times beside EMR's own timelines (forecast/emr-actuals.ts; the report shows both).
@@ -195,9 +254,7 @@ export function emrTarget(cfg: WorkbenchConfig, ctx: RunContext, o: EmrTargetOpt
       const summary = [`EMR run ${plan.runId} succeeded on ${outcome.clusterId}: outputs ${plan.outputUri}, manifest saved to ${shown}/`];
       const result: RunOutcome = { runId: plan.runId, runDir, outputUri: plan.outputUri, manifest: parseManifest(outcome.manifestText, outcome.manifestUri), summary };
 
-      const localRunDir = o.localRun
-        ? path.resolve(existsSync(o.localRun) ? o.localRun : path.join(cfg.runsDir, o.localRun))
-        : await findLocalRunFor(cfg.runsDir, plan.inputUri, plan.runId);
+      const localRunDir = reference?.dir;
       if (!localRunDir) {
         const report = await writeRunReport(runDir, cfg, ctx, () => clients.s3);
         if (report) summary.push(`  report     ${path.relative(cfg.root, report) || report}`);

@@ -19,20 +19,20 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { RunContext } from '../context.js';
 import type { WorkbenchConfig } from '../config/schema.js';
-import { JobError, ParityError } from '../errors.js';
+import { ParityError } from '../errors.js';
 import type { PromotePlan } from '../emr/plan.js';
 import { sealPlan } from '../emr/plan-file.js';
 import { rehearsalNode } from '../emr/sizing.js';
 import { formatForecastCheck, rehearsalForecastCheck } from '../forecast/rehearsal.js';
 import { uploadRequestOf } from '../emr/uploads.js';
 import { runJob } from '../job/runner.js';
-import { findLocalRunFor } from '../emr/local-run.js';
+import { findReference } from '../emr/local-run.js';
 import { compareOutputs } from '../parity/compare-outputs.js';
 import { openRunSource } from '../outputs/source.js';
 import { createJobProgressView } from '../run/job-progress-view.js';
 import { createRunFolder, DRIVER_LOG, markIncomplete } from '../run/run-folder.js';
+import { runRecord, writeRunRecord } from '../run/run-record.js';
 import { ensureSetup } from '../setup/index.js';
-import { formatTail } from '../setup/logs.js';
 import { ensureYarnJars } from '../setup/yarn-jars.js';
 import { ensureBucket } from '../stack/bucket.js';
 import { startStack } from '../stack/index.js';
@@ -45,6 +45,7 @@ import { parseS3Uri } from '../storage/s3-uri.js';
 import { syncUploads } from '../storage/uploader.js';
 import { writeRunReport } from './run-report.js';
 import { emrTarget, type EmrTargetOptions } from './emr.js';
+import { runBootstrap } from './rehearsal/bootstrap.js';
 import { REHEARSAL_LIMITS, rehearsalSubmitPlan } from './rehearsal/step.js';
 import { writeStubs } from './rehearsal/stubs.js';
 import type { ExecutionTarget, RunOutcome } from './target.js';
@@ -110,22 +111,21 @@ export function rehearsalTarget(cfg: WorkbenchConfig, ctx: RunContext, o: Rehear
       out.info(`rehearsal: bootstrap action ${path.basename(action.Path)} ${(action.Args ?? []).join(' ')} into a fresh Python (${python311})`);
       await execa(tools.python311, ['-m', 'venv', python311], { cancelSignal: signal });
       const python = path.join(python311, 'bin', 'python');
-      const bootstrapLog = path.join(work, 'bootstrap.log');
-      const boot = await execa('bash', [script, ...(action.Args ?? [])], {
+      // The run folder from here on: the bootstrap's log, the plan and the record outlive the temporary folder.
+      const folder = await createRunFolder(cfg.runsDir, plan.runId);
+      await writeRunRecord(folder.dir, runRecord(plan.runId, 'rehearsal', plan.profileName));
+      await writeFile(path.join(folder.dir, 'promote-plan.json'), `${JSON.stringify(sealPlan(plan), null, 2)}\n`);
+      const boot = await runBootstrap({
+        script,
+        args: action.Args ?? [],
         env: { ...ctx.env, ...awsEnv, PATH: `${stubs}:${ctx.env.PATH ?? ''}`, FRUITS_BOOTSTRAP_PYTHON: python },
-        extendEnv: false,
-        cancelSignal: signal,
-        reject: false,
-        all: true,
+        runDir: folder.dir,
+        signal,
+      }).catch(async (err: unknown) => {
+        await markIncomplete(folder.dir, signal.aborted ? 'interrupted' : 'failed', err instanceof Error ? err.message.split('\n')[0]! : String(err));
+        throw err;
       });
-      await writeFile(bootstrapLog, String(boot.all ?? ''));
-      if (boot.exitCode !== 0) {
-        throw new JobError(
-          `the bootstrap action failed (exit ${boot.exitCode}): ${formatTail(String(boot.all ?? ''), 8)}`,
-          'fix pipeline/emr/bootstrap.sh or the runtime lock; on EMR this would have ended the cluster with BOOTSTRAP_FAILURE',
-        );
-      }
-      out.info(`rehearsal: bootstrap done (${String(boot.all ?? '').split('\n').filter((l) => l.startsWith('fruits-bootstrap: installing')).join('') || 'ok'})`);
+      out.info(`rehearsal: bootstrap done (${boot.output.split('\n').filter((l) => l.startsWith('fruits-bootstrap: installing')).join('') || 'ok'})`);
 
       // YARN: one node of the planned shape, memory enforced.
       const node = rehearsalNode(plan.sizing);
@@ -144,8 +144,6 @@ export function rehearsalTarget(cfg: WorkbenchConfig, ctx: RunContext, o: Rehear
       out.info(`rehearsal: YARN ${yarn.resourceManager}, one node of ${node.nodeManagerMemoryMb} MB / ${node.nodeManagerVcores} vcores, container memory enforced`);
 
       // The step, as planned.
-      const folder = await createRunFolder(cfg.runsDir, plan.runId);
-      await writeFile(path.join(folder.dir, 'promote-plan.json'), `${JSON.stringify(sealPlan(plan), null, 2)}\n`);
       const stagingDir = path.join(work, 'staging');
       await mkdir(stagingDir, { recursive: true });
       const submit = rehearsalSubmitPlan({
@@ -194,7 +192,7 @@ export function rehearsalTarget(cfg: WorkbenchConfig, ctx: RunContext, o: Rehear
       // Results: the same download and parity as a real promote.
       await downloadOutputs(s3, parseS3Uri(plan.outputUri), folder.dir, signal);
       const summary = [`rehearsal of run ${plan.runId} succeeded on the local YARN: outputs ${plan.outputUri} (MinIO), downloaded to ${path.relative(cfg.root, folder.dir)}/`];
-      const localRunDir = o.localRun ? path.resolve(existsSync(o.localRun) ? o.localRun : path.join(cfg.runsDir, o.localRun)) : await findLocalRunFor(cfg.runsDir, plan.inputUri, plan.runId);
+      const localRunDir = (await findReference({ runsDir: cfg.runsDir, inputUri: plan.inputUri, localRun: o.localRun, excludeRunId: plan.runId }))?.dir;
       let parityOk: boolean | undefined;
       if (localRunDir) {
         out.info(`parity: ${localRunDir} (local) vs ${plan.outputUri} (rehearsal)`);

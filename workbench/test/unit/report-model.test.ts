@@ -31,7 +31,7 @@ function runDir(name: string, mutate?: (r: ReturnType<typeof baseRun>) => void):
 describe('report model', () => {
   it('shows every figure the run folder holds', async () => {
     const run = await readRunOutputs(runDir('run-model'));
-    const m = buildReportModel({ run, profiles, now: new Date('2026-12-01T00:00:00Z') });
+    const m = buildReportModel({ run, profiles, record: runRecord('run-model', 'local', 'local'), now: new Date('2026-12-01T00:00:00Z') });
     expect(m.counts).toEqual({ inputs: 13, features: 12, errors: 1, featurized: 13, consistent: true });
     expect(m.errors).toEqual([{ key: 'Apricot/broken.jpg', label: 'Apricot', reason: 'cannot identify image file' }]);
     expect(m.scatter).toHaveLength(run.features.size);
@@ -98,8 +98,8 @@ describe('report model', () => {
     writeFileSync(path.join(dir, 'promote-outcome.json'), JSON.stringify({ rehearsal: true, elapsedMs: 120_000 }));
     await writeRunRecord(dir, runRecord('run-rehearsal', 'rehearsal', 'emr', 'eu-west-3'));
     const built = await writeReportFile(dir, { profiles });
-    expect(built.model.where.target).toBe('rehearsal');
     expect(built.model.where.statement).not.toMatch(/stayed in eu-west-3/);
+    expect(built.model.where.target).toBe('rehearsal');
     expect(built.model.where.statement).toMatch(/this machine/);
     expect(built.model.cost).toBeNull();
     expect(built.html).not.toContain('id="cost"');

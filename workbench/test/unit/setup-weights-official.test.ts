@@ -86,7 +86,7 @@ const live = () => new AbortController().signal;
 const listing = (dir: string) => (existsSync(dir) ? readdirSync(dir).sort() : []);
 
 describe('auto weights: the order of the tiers (pure)', () => {
-  const facts = { kerasFile: '/k/models/f.h5', kerasFilePresent: false, pin: pin(), npyDir: '/s/npy', npyPresent: true };
+  const facts = { kerasFile: `/k/models/${KERAS_NO_TOP_FILE}`, kerasFilePresent: false, pin: pin(), npyDir: '/s/npy', npyPresent: true };
 
   it('lists Keras cache, official file, shared .npy, random, each with why it is tried or passed over', () => {
     expect(planAutoWeights(facts).map((t) => [t.tier, t.ready])).toEqual([
@@ -95,8 +95,11 @@ describe('auto weights: the order of the tiers (pure)', () => {
       ['shared-npy', true],
       ['random', true],
     ]);
-    expect(planAutoWeights({ ...facts, kerasFilePresent: true })[0]).toEqual({ tier: 'keras-cache', ready: true, reason: 'Keras cache file /k/models/f.h5' });
+    expect(planAutoWeights({ ...facts, kerasFilePresent: true })[0]).toEqual({ tier: 'keras-cache', ready: true, reason: `Keras cache file /k/models/${KERAS_NO_TOP_FILE}` });
     expect(planAutoWeights({ ...facts, npyPresent: false })[2]).toEqual({ tier: 'shared-npy', ready: false, reason: 'no /s/npy' });
+    // The pinned file is the 224-pixel one: a 160-pixel job's file is another, so the official tier is passed over.
+    const at160 = '/k/models/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_160_no_top.h5';
+    expect(planAutoWeights({ ...facts, kerasFile: at160 })[1]).toMatchObject({ tier: 'official', ready: false, reason: expect.stringContaining('this image size needs') });
   });
 
   it('passes over the official file while neither its sha256 nor its arraysSha256 is pinned, and says why', () => {

@@ -9,7 +9,7 @@ import { parseWeightsSpec } from '../../src/config/specs.js';
 import { ConfigError } from '../../src/errors.js';
 import type { ToolPaths } from '../../src/setup/tools.js';
 import { officialWeightsPin } from '../../src/setup/official-weights.js';
-import { KERAS_NO_TOP_FILE, resolveWeights } from '../../src/setup/weights.js';
+import { KERAS_NO_TOP_FILE, kerasCacheFile, kerasImagenetName, resolveWeights } from '../../src/setup/weights.js';
 import { linesOutput } from '../../src/terminal/index.js';
 
 const dirs: string[] = [];
@@ -65,6 +65,22 @@ describe('resolveWeights', () => {
     writeFileSync(path.join(base, 'keras', 'models', KERAS_NO_TOP_FILE), 'h5');
     const r = await resolveWeights(cfg, fakePython(base), recorder().out, signal, env);
     expect(r).toMatchObject({ spec: 'imagenet', meaningful: true });
+  });
+
+  it('auto follows job.imageSize like model.py: the 224 file does not make a 160-pixel job imagenet, its own file does', async () => {
+    const { base, cfg: cfg224, env } = setting('auto');
+    const cfg = { ...cfg224, job: { ...cfg224.job, imageSize: 160 } };
+    const models = path.join(base, 'keras', 'models');
+    mkdirSync(models, { recursive: true });
+    writeFileSync(path.join(models, 'mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5'), 'h5');
+    // Only the 224 file: the job (model.py keras_imagenet_name(160)) would look for the 160 file, so not imagenet.
+    const without = await resolveWeights(cfg, fakePython(base), recorder().out, signal, env, offline);
+    expect(without.spec).not.toBe('imagenet');
+    writeFileSync(path.join(models, 'mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_160_no_top.h5'), 'h5');
+    expect((await resolveWeights(cfg, fakePython(base), recorder().out, signal, env, offline)).spec).toBe('imagenet');
+    // A size Keras publishes no file for uses the 224 file, as model.py does.
+    expect(kerasImagenetName(300)).toBe('mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5');
+    expect(kerasCacheFile(env, 96)).toBe(path.join(models, 'mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_96_no_top.h5'));
   });
 
   it('auto: shared .npy export present -> converted once into the cache, then reused', async () => {
