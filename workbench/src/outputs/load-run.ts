@@ -2,13 +2,14 @@
  * Reads one run's outputs from a RunSource into RunData, in bounded memory: manifest first (its absence means the
  * run did not complete), then explained_variance.json, then each Parquet table streamed batch by batch
  * (stream.ts) into its summary: row count, digests, rows per label, and the keys and values sample.ts says to
- * keep. Every row is checked against the contract's columns, so a wrong file fails here with its name, not in a
+ * keep. Every row read is checked against the contract's columns (all rows of a run read whole; key and label of
+ * every row and the values of the sampled rows otherwise), so a wrong file fails here with its name, not in a
  * check.
  */
 import { parseExplainedVariance, parseManifest } from './manifest.js';
 import type { ErrorRow, FeatureRow, KeptKey, PcaRow, RunData, TableSummary } from './run-data.js';
 import { RunOutputError } from './run-output-error.js';
-import { BottomK, keyRank, READ_LIMITS, SetDigest, type ReadLimits } from './sample.js';
+import { BottomK, keyRank, READ_LIMITS, sampleCeiling, SetDigest, type Rank, type ReadLimits } from './sample.js';
 import type { RunSource } from './source.js';
 import { readBatches, type Row } from './stream.js';
 
@@ -44,38 +45,48 @@ interface KeyedTable<V> {
 }
 
 /**
- * Streams a keyed table (key, label, ...): every row is validated, counted, digested and offered to the key
- * and value samples; `value` builds a kept row's value (called only for rows the sample admits).
+ * Streams a keyed table (key, label, ...values): every row is counted, digested and offered to the key and
+ * value samples; `value` builds (and validates) a kept row's value, called only for rows the sample admits.
+ * When the values are a sample, only key and label are read for every row and the value columns only for the
+ * admitted rows (stream.ts reads just their pages); when they are whole, every row is read and validated.
  */
 async function readKeyed<V>(
   source: RunSource,
   table: string,
-  columns: string[],
-  cap: { keys: number; values: number },
+  valueColumns: string[],
+  expectedRows: number,
+  valuesWhole: number,
   limits: ReadLimits,
   value: (row: Row, part: string, label: string) => V,
   validate: (row: Row, part: string) => void,
 ): Promise<KeyedTable<V>> {
   const loc = source.location;
+  const cap = capacities(expectedRows, limits, valuesWhole);
+  const sampled = cap.values < expectedRows;
   const keys = new BottomK<string>(cap.keys);
-  const values = new BottomK<V>(cap.values);
+  const values = new BottomK<V>(cap.values, sampled ? sampleCeiling(cap.values, expectedRows) : Infinity);
   const keyDigest = new SetDigest();
   const pairDigest = new SetDigest();
   const labels = new Map<string, number>();
   let rows = 0;
-  for await (const batch of readBatches(source, table, columns, limits.batchRows)) {
-    for (const row of batch.rows) {
+  const [eager, lazy] = sampled ? [['key', 'label'], valueColumns] : [['key', 'label', ...valueColumns], []];
+  for await (const batch of readBatches(source, table, eager, limits.batchRows, lazy)) {
+    const admitted: { index: number; rank: Rank; label: string }[] = [];
+    batch.rows.forEach((row, index) => {
       const key = text(row, 'key', batch.part, loc);
       const label = text(row, 'label', batch.part, loc);
-      validate(row, batch.part);
+      if (!sampled) validate(row, batch.part);
       rows++;
       keyDigest.add(key);
       pairDigest.add(`${key}\0${label}`);
       labels.set(label, (labels.get(label) ?? 0) + 1);
       const rank = keyRank(key, limits.seed);
       keys.offer(rank, () => label);
-      if (values.admits(rank)) values.offer(rank, () => value(row, batch.part, label));
-    }
+      if (values.admits(rank)) admitted.push({ index, rank, label });
+    });
+    if (admitted.length === 0) continue;
+    const full = await batch.more(admitted.map((a) => a.index));
+    admitted.forEach((a, j) => values.offer(a.rank, () => value(full[j]!, batch.part, a.label)));
   }
   const kept = new Map<string, KeptKey>();
   for (const { rank, value: label } of keys.entries()) kept.set(rank.key, { label, rank });
@@ -100,18 +111,18 @@ export async function loadRun(source: RunSource, limits: ReadLimits = READ_LIMIT
   const counts = manifest.counts;
 
   const features = await readKeyed<FeatureRow>(
-    source, 'features', ['key', 'label', 'features'], capacities(counts.features, limits, limits.valuesWhole), limits,
+    source, 'features', ['features'], counts.features, limits.valuesWhole, limits,
     (row, part, label) => ({ label, features: Float32Array.from(vector(row, 'features', dim, part, loc)) }),
     (row, part) => void vector(row, 'features', dim, part, loc),
   );
   // Error rows are small (key, label, reason): they are kept as long as their keys are.
   const errors = await readKeyed<ErrorRow>(
-    source, 'errors', ['key', 'label', 'reason'], capacities(counts.errors, limits, limits.keysWhole), limits,
+    source, 'errors', ['reason'], counts.errors, limits.keysWhole, limits,
     (row, _part, label) => ({ label, reason: String(row.reason ?? '') }),
     () => {},
   );
   const pca = await readKeyed<PcaRow>(
-    source, 'pca', ['key', 'label', 'pca'], capacities(counts.features, limits, limits.valuesWhole), limits,
+    source, 'pca', ['pca'], counts.features, limits.valuesWhole, limits,
     (row, part, label) => ({ label, pca: Float64Array.from(vector(row, 'pca', k, part, loc)) }),
     (row, part) => void vector(row, 'pca', k, part, loc),
   );

@@ -45,6 +45,16 @@ export const READ_LIMITS: ReadLimits = Object.freeze({
   scatterPoints: 5_000,
 });
 
+/**
+ * A p below which a bottom-`k` sample of `n` keys almost surely lies: 1.5 k/n of the rank space (the number of
+ * keys below it is Binomial(n, 1.5 k/n), mean 1.5 k: fewer than k is a > 10 sigma event for k = 5,000). Rows
+ * above it are never candidates, so a large table reads the values of ~1.5 k rows, not of every early row.
+ * Should the manifest's count be wrong, the sample is still exact, only smaller (BottomK.bound says where it ends).
+ */
+export function sampleCeiling(k: number, n: number): number {
+  return n > 0 && 1.5 * k < n ? Math.floor((2 ** 52 * 1.5 * k) / n) : Infinity;
+}
+
 /** A key's place in the sample order: lower ranks are kept first. */
 export interface Rank {
   /** First 52 bits of sha1("<seed>:<key>"), as an integer below 2^52. */
@@ -117,12 +127,24 @@ export class BottomK<T> {
   /** Rows offered again for a key already held (a repeated key, seen within the kept set). */
   repeats = 0;
 
-  constructor(readonly capacity: number) {}
+  /**
+   * `ceiling`: ranks with p at or above it are turned away at once (a large table whose size is known keeps
+   * far fewer candidates: see sampleCeiling). The sample stays exact: every key below the returned bound is kept.
+   */
+  constructor(
+    readonly capacity: number,
+    private readonly ceiling = Infinity,
+  ) {}
 
-  /** Whether a row of this rank would be kept now (checked before building an expensive value). */
+  /**
+   * Whether a row of this rank would be kept now (checked before reading or building an expensive value). A row
+   * refused here counts as turned away (the set is then a sample), exactly as if it had been offered.
+   */
   admits(rank: Rank): boolean {
     if (this.held.has(rank.key)) return true;
-    return this.heap.length < this.capacity || compareRank(rank, this.heap[0]!.rank) < 0;
+    const wanted = rank.p < this.ceiling && (this.heap.length < this.capacity || compareRank(rank, this.heap[0]!.rank) < 0);
+    if (!wanted) this.overflowed = true;
+    return wanted;
   }
 
   offer(rank: Rank, value: () => T): void {
@@ -130,7 +152,7 @@ export class BottomK<T> {
       this.repeats++;
       return;
     }
-    if (this.capacity <= 0) {
+    if (this.capacity <= 0 || rank.p >= this.ceiling) {
       this.overflowed = true;
       return;
     }
@@ -153,7 +175,10 @@ export class BottomK<T> {
 
   /** Undefined when every key offered is held; else the highest kept rank (every key ranked at or below it is held). */
   get bound(): Rank | undefined {
-    return this.overflowed ? this.heap[0]?.rank : undefined;
+    if (!this.overflowed) return undefined;
+    // Fewer keys than the capacity fell below the ceiling: all of those are held, none above it.
+    if (this.heap.length < this.capacity) return { p: this.ceiling, key: '' };
+    return this.heap[0]?.rank;
   }
 
   get complete(): boolean {

@@ -14,7 +14,10 @@ export type Row = Record<string, unknown>;
 export interface RowBatch {
   /** The part file the rows came from (features/part-00000-....parquet), for messages. */
   part: string;
+  /** The eagerly read columns of every row of the batch. */
   rows: Row[];
+  /** Every column (eager and lazy) of the rows at these indices of `rows`, in the same order. */
+  more(indices: number[]): Promise<Row[]>;
 }
 
 function unreadable(source: RunSource, part: ParquetPart, columns: string[], err: unknown): RunOutputError {
@@ -49,9 +52,14 @@ export async function partsOf(source: RunSource, table: string): Promise<Parquet
   return parts;
 }
 
-/** Every row of `table`, batch by batch (each batch within one row group of one part file). */
-export async function* readBatches(source: RunSource, table: string, columns: string[], batchRows: number): AsyncGenerator<RowBatch> {
+/**
+ * Every row of `table`, batch by batch (each batch within one row group of one part file). `columns` are read
+ * for every row; `lazy` columns only for the rows a caller asks for (RowBatch.more): a sampled read of a large
+ * table decodes the keys of every row but the 1280 features of only the sampled rows' pages.
+ */
+export async function* readBatches(source: RunSource, table: string, columns: string[], batchRows: number, lazy: string[] = []): AsyncGenerator<RowBatch> {
   if (!(batchRows >= 1)) throw new RangeError(`batchRows must be >= 1, got ${batchRows}`);
+  const all = [...columns, ...lazy];
   for (const part of await partsOf(source, table)) {
     let file: AsyncBuffer;
     let metadata: FileMetaData;
@@ -59,24 +67,66 @@ export async function* readBatches(source: RunSource, table: string, columns: st
       file = await part.open();
       metadata = await parquetMetadataAsync(file);
     } catch (err) {
-      throw unreadable(source, part, columns, err);
+      throw unreadable(source, part, all, err);
     }
+    const read = async (cols: string[], rowStart: number, rowEnd: number): Promise<Row[]> => {
+      try {
+        return (await parquetReadObjects({ file, metadata, columns: cols, rowStart, rowEnd, useOffsetIndex: true })) as Row[];
+      } catch (err) {
+        throw unreadable(source, part, all, err);
+      }
+    };
     let groupStart = 0;
     for (let g = 0; g < metadata.row_groups.length; g++) {
       const groupRows = Number(metadata.row_groups[g]!.num_rows);
-      // Without an offset index a range read decodes the whole column chunk anyway: read the group once, then slice.
-      const readRows = readInRanges(metadata, g, columns) ? batchRows : groupRows;
-      for (let start = 0; start < groupRows; start += readRows) {
-        const end = Math.min(groupRows, start + readRows);
-        let rows: Row[];
-        try {
-          rows = (await parquetReadObjects({ file, metadata, columns, rowStart: groupStart + start, rowEnd: groupStart + end, useOffsetIndex: true })) as Row[];
-        } catch (err) {
-          throw unreadable(source, part, columns, err);
+      if (readInRanges(metadata, g, all)) {
+        for (let start = 0; start < groupRows; start += batchRows) {
+          const from = groupStart + start;
+          const rows = await read(columns, from, Math.min(groupStart + groupRows, from + batchRows));
+          yield { part: part.name, rows, more: (indices) => readSome(read, lazy, from, rows, indices) };
         }
-        for (let i = 0; i < rows.length; i += batchRows) yield { part: part.name, rows: rows.slice(i, i + batchRows) };
+      } else {
+        // Without an offset index a range read decodes the whole column chunk anyway: read the group once, then slice.
+        const rows = await read(all, groupStart, groupStart + groupRows);
+        for (let i = 0; i < rows.length; i += batchRows) {
+          const slice = rows.slice(i, i + batchRows);
+          yield { part: part.name, rows: slice, more: async (indices) => indices.map((j) => slice[j]!) };
+        }
       }
       groupStart += groupRows;
     }
   }
+}
+
+/**
+ * Up to this many rows of a batch are read one run at a time (each read decodes the page(s) holding it: about
+ * 200 rows of 1280 float32 in Spark's 1 MB pages, ~20 pages per 4,096-row batch); beyond it, the span at once.
+ */
+const SEPARATE_READS = 16;
+
+/** The lazy columns of some rows of a batch, merged into those rows: one ranged read per run of consecutive indices. */
+async function readSome(
+  read: (cols: string[], rowStart: number, rowEnd: number) => Promise<Row[]>,
+  lazy: string[],
+  from: number,
+  rows: Row[],
+  indices: number[],
+): Promise<Row[]> {
+  if (lazy.length === 0) return indices.map((i) => rows[i]!);
+  const sorted = [...new Set(indices)].sort((x, y) => x - y);
+  const got = new Map<number, Row>();
+  if (sorted.length > SEPARATE_READS) {
+    // Many rows: their pages are most of the batch's, so one read of the span decodes each page once.
+    const [first, last] = [sorted[0]!, sorted.at(-1)!];
+    const values = await read(lazy, from + first, from + last + 1);
+    return indices.map((i) => ({ ...rows[i], ...values[i - first] }));
+  }
+  for (let r = 0; r < sorted.length; ) {
+    let end = r + 1;
+    while (end < sorted.length && sorted[end] === sorted[end - 1]! + 1) end++;
+    const values = await read(lazy, from + sorted[r]!, from + sorted[end - 1]! + 1);
+    values.forEach((v, k) => got.set(sorted[r + k]!, { ...rows[sorted[r + k]!], ...v }));
+    r = end;
+  }
+  return indices.map((i) => got.get(i)!);
 }

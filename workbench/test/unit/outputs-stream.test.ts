@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BottomK, keyRank, SetDigest, type ReadLimits, READ_LIMITS } from '../../src/outputs/sample.js';
+import { BottomK, keyRank, READ_LIMITS, sampleCeiling, SetDigest, type ReadLimits } from '../../src/outputs/sample.js';
 import { openRunSource, type RunSource } from '../../src/outputs/source.js';
 import { readBatches } from '../../src/outputs/stream.js';
 import { loadRun } from '../../src/outputs/load-run.js';
@@ -116,6 +116,32 @@ describe('the sample rule', () => {
     const small = sample(keys, 10).entries().map((e) => e.rank.key);
     expect(forward.entries().slice(0, 10).map((e) => e.rank.key)).toEqual(small);
     expect(sample(keys, 1000).complete).toBe(true);
+  });
+
+  it('keeps the same sample under the ceiling that spares reading most values, and states where a short one ends', () => {
+    const offered = (s: BottomK<null>, list: string[]) => {
+      for (const key of list) if (s.admits(keyRank(key, 20))) s.offer(keyRank(key, 20), () => null);
+      return s;
+    };
+    const plain = offered(new BottomK<null>(50), keys);
+    const capped = offered(new BottomK<null>(50, sampleCeiling(50, keys.length)), keys);
+    expect(capped.entries().map((e) => e.rank.key)).toEqual(plain.entries().map((e) => e.rank.key));
+    expect(capped.bound).toEqual(plain.bound);
+    // The manifest promised 5,000 keys but the table holds 500: fewer than 50 fall below the ceiling.
+    const short = offered(new BottomK<null>(50, sampleCeiling(50, 5000)), keys);
+    expect(short.size).toBeLessThan(50);
+    expect(short.bound).toEqual({ p: sampleCeiling(50, 5000), key: '' });
+    const below = keys.filter((k) => keyRank(k, 20).p < sampleCeiling(50, 5000));
+    expect(short.entries().map((e) => e.rank.key).sort()).toEqual(below.sort());
+  });
+
+  it('is no longer whole once one key is turned away, even one refused before its value is built', () => {
+    const ranked = keys.slice(0, 4).map((k) => keyRank(k, 20)).sort((a, b) => a.p - b.p);
+    const s = new BottomK<null>(3);
+    for (const rank of ranked) if (s.admits(rank)) s.offer(rank, () => null);
+    expect(s.size).toBe(3);
+    expect(s.complete).toBe(false);
+    expect(s.bound).toEqual(ranked[2]);
   });
 
   it('counts a repeated key once in the sample and reports the repeat', () => {
