@@ -17,7 +17,7 @@ import type { ReadLimits } from '../outputs/sample.js';
 import { LocalRunSource, openRunSource, type OpenOptions, type RunSource } from '../outputs/source.js';
 import { loadChartAssets } from './assets.js';
 import { readRunExtras } from './extras.js';
-import { renderReportHtml } from './html.js';
+import { renderReportHtml, scatterStatement } from './html.js';
 import { buildReportModel, type ReportInputs, type ReportModel } from './model.js';
 
 export const REPORT_FILE = 'report.html';
@@ -64,6 +64,7 @@ export async function buildReport(location: string, opts: WriteReportOptions = {
   const extras = await readRunExtras(side, { runDir, runId: run.manifest.run_id });
   const model = buildReportModel({ run, profiles: opts.profiles, plan: extras.plan, parity: extras.parity, record: extras.record, now: opts.now });
   const notes = extras.unreadable.map((f) => `${f} is not valid JSON: left out of the report`);
+  if (model.scatterSample) notes.push(`the PCA scatters show a ${scatterStatement(model)}; counts and classes are over all rows`);
   return { html: renderReportHtml(model, loadChartAssets()), model, run, runDir, notes };
 }
 

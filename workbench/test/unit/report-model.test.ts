@@ -165,6 +165,7 @@ describe('report of a large run', () => {
     const html = built.html;
     expect(html.match(/sample of 50 of 480 images \(seed 20\)/g)?.length).toBeGreaterThanOrEqual(3);
     expect(html).toContain('id="sampled"');
+    expect(built.notes).toEqual(['the PCA scatters show a sample of 50 of 480 images (seed 20); counts and classes are over all rows']);
     const island = JSON.parse(/<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)![1]!);
     expect(island.scatter).toHaveLength(50);
 
