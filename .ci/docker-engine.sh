@@ -44,8 +44,16 @@ fi
 
 mkdir -p "$state"
 echo "docker-engine: starting dockerd (log: $state/dockerd.log)"
-nohup dockerd >"$state/dockerd.log" 2>&1 &
-echo $! >"$pidfile"
+# dockerd outlives this script: it must not inherit the caller's other open files. Under `flock LOCK
+# .ci/docker-engine.sh` an inherited lock descriptor would hold LOCK for as long as dockerd runs.
+(
+  for fd in /proc/"$BASHPID"/fd/*; do
+    n="${fd##*/}"
+    if [ "$n" -gt 2 ]; then eval "exec $n>&-"; fi
+  done
+  nohup dockerd >"$state/dockerd.log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+)
 for _ in $(seq 1 60); do
   if answers; then
     echo "docker-engine: dockerd answers ($(docker version --format '{{.Server.Version}}'))"
