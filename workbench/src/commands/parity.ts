@@ -7,9 +7,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, ParityError } from '../errors.js';
 import { compareOutputs } from '../parity/compare-outputs.js';
-import { defaultParityDeps } from '../parity/default-runs.js';
-import type { ParityDeps } from '../parity/deps.js';
 import { openRunSource, type RunSource } from '../outputs/source.js';
+import type { ParityDeps } from './parity-deps.js';
+import { defaultParityDeps } from './parity-runs.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
 export function createParityCommand(deps: ParityDeps): CommandSpec {

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../errors.js';
-import { defaultParityDeps } from '../parity/default-runs.js';
+import { defaultParityDeps } from './parity-runs.js';
 import { displayPath } from '../run/locations.js';
 import { writeReportFile } from '../report/write.js';
 import { reportProfiles } from '../report/model.js';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { marpCli } from '@marp-team/marp-cli';
 import type { Command } from 'commander';
 import { ConfigError, JobError } from '../errors.js';
-import { defaultParityDeps } from '../parity/default-runs.js';
+import { defaultParityDeps } from './parity-runs.js';
 import { inspectReport } from '../report/browser.js';
 import { countSlides, deckFields, fillDeck } from '../report/deck.js';
 import { writeReportFile } from '../report/write.js';

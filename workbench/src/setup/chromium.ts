@@ -29,7 +29,7 @@ export const CHROMIUM_FLAGS = [
   '--disable-dev-shm-usage',
 ];
 
-export function findChromium(env: Record<string, string | undefined> = process.env, exists: (p: string) => boolean = existsSync): string | undefined {
+export function findChromium(env: Record<string, string | undefined>, exists: (p: string) => boolean = existsSync): string | undefined {
   const fromEnv = env.CHROME_PATH;
   if (fromEnv && exists(fromEnv)) return fromEnv;
   return CHROMIUM_CANDIDATES.find((p) => exists(p));
@@ -58,10 +58,11 @@ export function installPlan(host: ChromiumHost): { kind: 'apt'; commands: string
 export async function ensureChromium(o: {
   out: { info(line: string): void };
   signal?: AbortSignal;
-  env?: Record<string, string | undefined>;
+  /** The command's environment (CHROME_PATH), passed in: set-up reads no process.env. */
+  env: Record<string, string | undefined>;
   host?: ChromiumHost;
 }): Promise<string> {
-  const env = o.env ?? process.env;
+  const { env } = o;
   const found = findChromium(env);
   if (found) {
     o.out.info('chromium: cached');

@@ -22,7 +22,8 @@ export async function ensureSetup(
   cfg: WorkbenchConfig,
   out: Output,
   signal: AbortSignal,
-  env: Record<string, string | undefined> = process.env,
+  /** The command's environment (PATH, JAVA_HOME, GOPATH...), passed in: set-up reads no process.env. */
+  env: Record<string, string | undefined>,
 ): Promise<ToolPaths> {
   const versions = readVersions(cfg.root);
   const needGo = !existsSync(minioBinaryPath(cfg.cacheDir, versions.minio.version));

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { Output } from '../terminal/index.js';
 import { AbortedError, PrerequisiteError } from '../errors.js';
-import { withFileLock } from './lock.js';
-import { formatTail, tailFile } from './logs.js';
+import { withFileLock } from '../host/file-lock.js';
+import { formatTail, tailFile } from '../host/log-tail.js';
 import { cachedStep } from './step.js';
 
 export function minioBinaryPath(cacheDir: string, version: string): string {

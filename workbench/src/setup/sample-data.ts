@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import type { Output } from '../terminal/index.js';
 import type { WorkbenchConfig } from '../config/schema.js';
 import { AbortedError, PrerequisiteError } from '../errors.js';
-import { withFileLock } from './lock.js';
+import { withFileLock } from '../host/file-lock.js';
 import type { ToolPaths } from './tools.js';
 
 export function sampleDataDir(root: string): string {

@@ -3,7 +3,7 @@
  * before the work. Keeps `npm run setup` and every `npm run local` quiet when everything is cached.
  */
 import type { Output } from '../terminal/index.js';
-import { withFileLock } from './lock.js';
+import { withFileLock } from '../host/file-lock.js';
 
 export async function cachedStep<T>(
   out: Output,

@@ -12,8 +12,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { Output } from '../terminal/index.js';
 import { AbortedError, PrerequisiteError } from '../errors.js';
-import { withFileLock } from './lock.js';
-import { formatTail } from './logs.js';
+import { withFileLock } from '../host/file-lock.js';
+import { formatTail } from '../host/log-tail.js';
 import { cachedStep } from './step.js';
 
 export interface Venv {

@@ -15,8 +15,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { Output } from '../terminal/index.js';
 import { AbortedError, PrerequisiteError } from '../errors.js';
-import { withFileLock } from './lock.js';
-import { formatTail } from './logs.js';
+import { withFileLock } from '../host/file-lock.js';
+import { formatTail } from '../host/log-tail.js';
 import { cachedStep } from './step.js';
 
 /** The hash file in a wheelhouse: one `name==version --hash=sha256:...` line per wheel. */

@@ -17,8 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { AbortedError, PrerequisiteError } from '../errors.js';
 import type { Output } from '../terminal/index.js';
-import { withFileLock } from './lock.js';
-import { formatTail } from './logs.js';
+import { withFileLock } from '../host/file-lock.js';
+import { formatTail } from '../host/log-tail.js';
 import { cachedStep } from './step.js';
 
 /** Pins (to move to versions.json "yarnRehearsal"): the Hadoop of pyspark 3.5.6's client jars, and junit 4. */
@@ -49,6 +49,8 @@ export interface YarnJars {
   launcherDir: string;
   /** The launcher's java -cp: launcherDir first (its log4j.properties wins), then every jar. */
   classpath: string;
+  /** The launcher's main class (YARN_LAUNCHER_CLASS), for the stack's YARN service. */
+  launcherClass: string;
 }
 
 const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
@@ -223,7 +225,7 @@ export function yarnClasspath(jarsDir: string, launcherDir: string): string {
 export async function ensureYarnJars(o: EnsureYarnJarsOptions): Promise<YarnJars> {
   const source = o.launcherSource ?? YARN_LAUNCHER_SOURCE;
   const p = yarnJarsPaths(o.cacheDir, source);
-  const result = (): YarnJars => ({ jarsDir: p.jarsDir, launcherDir: p.launcherDir, classpath: yarnClasspath(p.jarsDir, p.launcherDir) });
+  const result = (): YarnJars => ({ jarsDir: p.jarsDir, launcherDir: p.launcherDir, classpath: yarnClasspath(p.jarsDir, p.launcherDir), launcherClass: YARN_LAUNCHER_CLASS });
   const ready = () => isComplete(p.jarsDir) && existsSync(path.join(p.launcherDir, `${YARN_LAUNCHER_CLASS}.class`));
   return cachedStep(
     o.out,

@@ -9,7 +9,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortedError, ServiceError } from '../errors.js';
-import { formatTail } from '../setup/logs.js';
+import { formatTail } from '../host/log-tail.js';
 import { stopProcessGroup } from './process-group.js';
 import type { ServiceHandle, StartedService } from './types.js';
 

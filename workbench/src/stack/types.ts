@@ -75,3 +75,27 @@ export interface StartedStack {
   /** Idempotent; stops every service and removes the state file. */
   stop(): Promise<void>;
 }
+
+/**
+ * The host tools a stack runs, as set-up resolved them (setup/tools.ts ToolPaths has every one of them). The
+ * stack installs nothing: what it needs from set-up comes in as these values.
+ */
+export interface StackTools {
+  /** The venv python (the workers' PYSPARK_PYTHON). */
+  python: string;
+  sparkHome: string;
+  /** <sparkHome>/bin/spark-class (master and workers). */
+  sparkClass: string;
+  javaHome: string;
+  /** The MinIO server binary (run natively, baked into the Docker image). */
+  minio: string;
+  /** The verified s3a jars (baked into the Docker image). */
+  s3aJars: string[];
+}
+
+/** The runtime lock's wheels, built by set-up (setup/wheelhouse.ts), that the Docker backend bakes into its image. */
+export interface Wheelhouse {
+  dir: string;
+  /** The requirements file naming exactly the folder's wheels. */
+  requirements: string;
+}

@@ -32,7 +32,6 @@ import { formatRunSummary } from '../run/summary.js';
 import { ensureSetup, type ToolPaths } from '../setup/index.js';
 import { ensureSampleData } from '../setup/sample-data.js';
 import { resolveWeights, type ResolvedWeights } from '../setup/weights.js';
-import { startStack } from '../stack/index.js';
 import { downloadOutputs } from '../storage/download.js';
 import { scanLocalFolder } from '../storage/local-folder.js';
 import { createS3Client } from '../storage/s3-client.js';
@@ -40,6 +39,7 @@ import { s3aUri, s3Uri } from '../storage/s3-uri.js';
 import { folderUpload, formatBytes, type UploadRequest } from '../storage/upload-plan.js';
 import { syncUploads } from '../storage/uploader.js';
 import { writeRunReport } from './run-report.js';
+import { startStackFor } from './stack-start.js';
 import type { ExecutionTarget, RunOutcome } from './target.js';
 
 /** The input the project generates itself (schema default of job.input). */
@@ -182,7 +182,7 @@ export function localStackTarget(cfg: WorkbenchConfig, ctx: RunContext, opts: Lo
 
     async execute(plan): Promise<RunOutcome> {
       const timer = stepTimer([['setup', plan.setupSeconds]]);
-      const stack = await timer.time('stack', () => startStack(cfg, plan.tools, ctx, { keep: opts.keep, out, env: ctx.env }));
+      const stack = await timer.time('stack', () => startStackFor(cfg, plan.tools, ctx, { keep: opts.keep }));
       const s3 = createS3Client(stack.s3);
       ctx.stack.defer(() => s3.destroy(), 's3 client');
       const bucket = stack.s3.bucket;
@@ -237,7 +237,7 @@ export function localStackTarget(cfg: WorkbenchConfig, ctx: RunContext, opts: Lo
           weightsDescription: plan.weights.description,
         });
         if (report) summary.push(`  report     ${displayPath(report, opts.cwd)} (open it in a browser; works offline)`);
-        // With --keep, startStack has already printed the endpoints and how to stop the stack.
+        // With --keep, the stack has already printed the endpoints and how to stop the stack.
         return { runId: plan.runId, runDir: folder.dir, outputUri: s3Uri(outputs), manifest: job.manifest, summary };
       } catch (err) {
         const interrupted = signal.aborted;

@@ -19,7 +19,7 @@ import { CHROMIUM_INSTALL, ensureChromium, findChromium } from '../../src/setup/
 import { baseRun, writeRun } from '../fixtures/parity/synthetic-run.js';
 
 const CI = process.env.CI === 'true';
-const chromiumPath = findChromium();
+const chromiumPath = findChromium(process.env);
 const tmp = mkdtempSync(path.join(tmpdir(), 'report-browser-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -31,7 +31,7 @@ describe.skipIf(!CI && !chromiumPath)(`report.html in headless Chromium${chromiu
   const screenshot = path.join(tmpdir(), 'fruits-report-browser', 'report.png');
 
   beforeAll(async () => {
-    executablePath = await ensureChromium({ out: { info: () => {} } });
+    executablePath = await ensureChromium({ out: { info: () => {} }, env: process.env });
     const run = baseRun({ labels: ['Apricot', 'Banana', 'Cherry', 'Kiwi', 'Lemon', 'Plum'], perLabel: 25, ratios: [0.35, 0.2, 0.12, 0.08, 0.05], dim: 32 });
     run.manifest.run_id = 'browser-run';
     run.manifest.timings_s = { read: 2.1, weights: 1.2, featurize: 40.5, pca: 3.3, write: 2.2, total: 49.3 };

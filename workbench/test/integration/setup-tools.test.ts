@@ -44,7 +44,7 @@ function digestTree(dir: string): Record<string, string> {
 describe('ensureSetup', () => {
   it('is idempotent: a second run only reports cached steps and returns the same tools', async () => {
     const { out, lines } = recorder();
-    const again = await ensureSetup(testConfig('local'), out, new AbortController().signal);
+    const again = await ensureSetup(testConfig('local'), out, new AbortController().signal, process.env);
     expect(again).toEqual(tools);
     expect(lines.every((l) => l.endsWith(': cached'))).toBe(true);
     expect(lines).toHaveLength(4);

@@ -22,7 +22,7 @@ import { linesOutput } from '../../src/terminal/index.js';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CI = process.env.CI === 'true';
-const present = findChromium();
+const present = findChromium(process.env);
 const tmp = mkdtempSync(path.join(tmpdir(), 'slides-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -32,7 +32,7 @@ describe.skipIf(!CI && !present)(`npm run slides${present || CI ? '' : ` (skippe
   let executablePath: string;
 
   beforeAll(async () => {
-    executablePath = await ensureChromium({ out: { info: () => {} } });
+    executablePath = await ensureChromium({ out: { info: () => {} }, env: process.env });
     const run = baseRun({ labels: ['Apricot', 'Banana', 'Cherry', 'Kiwi'], perLabel: 15, dim: 24 });
     run.manifest.run_id = 'slides-run';
     run.manifest.timings_s = { read: 2, weights: 1, featurize: 30, pca: 3, write: 2, total: 38 };

@@ -29,7 +29,7 @@ describe('native stack, cluster profile', () => {
     const pids: number[] = [];
     await withScope(
       async (scope) => {
-        const stack = await startStack(cfg, tools, scope, { keep: false, out });
+        const stack = await startStack(cfg, tools, scope, { keep: false, out, env: process.env });
         const workers = cfg.profile.kind === 'cluster' ? cfg.profile.spark.workers : 0;
         expect(stack.services.map((s) => s.name)).toEqual(['minio', 'spark-master', ...Array.from({ length: workers }, (_, i) => `spark-worker-${i + 1}`)]);
         expect(stack.sparkMaster).toMatch(/^spark:\/\/127\.0\.0\.1:\d+$/);
@@ -67,8 +67,8 @@ describe('native stack, cluster profile', () => {
 
   it('a kept cluster is reused by the same profile and replaced for another shape', async () => {
     const cfg = testConfig('cluster');
-    const kept = await withScope((scope) => startStack(cfg, tools, scope, { keep: true, out: recorder().out }), { handleSignals: false });
-    const again = await withScope((scope) => startStack(cfg, tools, scope, { keep: true, out: recorder().out }), { handleSignals: false });
+    const kept = await withScope((scope) => startStack(cfg, tools, scope, { keep: true, out: recorder().out, env: process.env }), { handleSignals: false });
+    const again = await withScope((scope) => startStack(cfg, tools, scope, { keep: true, out: recorder().out, env: process.env }), { handleSignals: false });
     expect(again.reused).toBe(true);
     expect(again.sparkMaster).toBe(kept.sparkMaster);
 
@@ -77,7 +77,7 @@ describe('native stack, cluster profile', () => {
     const { out, lines } = recorder();
     await withScope(
       async (scope) => {
-        const stack = await startStack(local, tools, scope, { keep: false, out });
+        const stack = await startStack(local, tools, scope, { keep: false, out, env: process.env });
         expect(stack.reused).toBe(false);
         expect(stack.services.map((s) => s.name)).toEqual(['minio']);
       },
@@ -85,6 +85,6 @@ describe('native stack, cluster profile', () => {
     );
     expect(lines).toContainEqual(expect.stringMatching(/^stopping the kept stack of profile "cluster" \(another shape\)/));
     expect(processesMentioning(cfg.stack.stateDir)).toEqual([]);
-    expect(await stopKeptStack(cfg, recorder().out)).toBe(false);
+    expect(await stopKeptStack(cfg, recorder().out, process.env)).toBe(false);
   });
 });

@@ -24,7 +24,7 @@ describe('native stack, local profile', () => {
     let seen: { pid?: number; endpoint: string } | undefined;
     await withScope(
       async (scope) => {
-        const stack = await startStack(cfg, tools, scope, { keep: false, out });
+        const stack = await startStack(cfg, tools, scope, { keep: false, out, env: process.env });
         expect(stack.backend).toBe('native');
         expect(stack.reused).toBe(false);
         expect(stack.sparkMaster).toBe('local[*]');
@@ -67,7 +67,7 @@ describe('native stack, local profile', () => {
   it('--keep leaves the stack up, a second start reuses it, stopKeptStack stops it', async () => {
     const cfg = testConfig('local');
     const first = recorder();
-    const kept = await withScope((scope) => startStack(cfg, tools, scope, { keep: true, out: first.out }), { handleSignals: false });
+    const kept = await withScope((scope) => startStack(cfg, tools, scope, { keep: true, out: first.out, env: process.env }), { handleSignals: false });
     expect(first.lines).toContain('stack kept running (npm run stop stops it):');
     expect(first.lines.join('\n')).not.toContain(kept.s3.secretAccessKey);
     const pid = kept.services[0]!.pid!;
@@ -76,7 +76,7 @@ describe('native stack, local profile', () => {
     expect(readState(cfg.stack.stateDir)?.ownerPid).toBeUndefined();
 
     const second = recorder();
-    const reused = await withScope((scope) => startStack(cfg, tools, scope, { keep: false, out: second.out }), { handleSignals: false });
+    const reused = await withScope((scope) => startStack(cfg, tools, scope, { keep: false, out: second.out, env: process.env }), { handleSignals: false });
     expect(reused.reused).toBe(true);
     expect(reused.s3).toEqual(kept.s3);
     expect(reused.services[0]!.pid).toBe(pid);
@@ -85,21 +85,21 @@ describe('native stack, local profile', () => {
     expect(processesMentioning(cfg.stack.stateDir)).toEqual([pid]);
 
     const stopping = recorder();
-    expect(await stopKeptStack(cfg, stopping.out)).toBe(true);
+    expect(await stopKeptStack(cfg, stopping.out, process.env)).toBe(true);
     expect(stopping.lines).toEqual([`stopping minio (pid ${pid})...`]);
     expect(processesMentioning(cfg.stack.stateDir)).toEqual([]);
     expect(descendants(process.pid)).toEqual([]);
-    expect(await stopKeptStack(cfg, recorder().out)).toBe(false);
+    expect(await stopKeptStack(cfg, recorder().out, process.env)).toBe(false);
   });
 
   it('replaces a kept stack that is no longer healthy', async () => {
     const cfg = testConfig('local');
-    const kept = await withScope((scope) => startStack(cfg, tools, scope, { keep: true, out: recorder().out }), { handleSignals: false });
+    const kept = await withScope((scope) => startStack(cfg, tools, scope, { keep: true, out: recorder().out, env: process.env }), { handleSignals: false });
     process.kill(kept.services[0]!.pid!, 'SIGKILL');
     const { out, lines } = recorder();
     await withScope(
       async (scope) => {
-        const fresh = await startStack(cfg, tools, scope, { keep: false, out });
+        const fresh = await startStack(cfg, tools, scope, { keep: false, out, env: process.env });
         expect(fresh.reused).toBe(false);
         expect(fresh.services[0]!.pid).not.toBe(kept.services[0]!.pid);
       },

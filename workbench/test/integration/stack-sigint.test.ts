@@ -97,7 +97,7 @@ describe('SIGINT to a process holding a stack', () => {
     await h.exited;
     expect(groupMembers(pids[0]!).length).toBeGreaterThan(0); // SIGKILL leaves MinIO running...
     const { out, lines } = recorder();
-    expect(await stopKeptStack(cfg, out)).toBe(true); // ...and the state file leads to it.
+    expect(await stopKeptStack(cfg, out, process.env)).toBe(true); // ...and the state file leads to it.
     expect(lines).toEqual([`stopping minio (pid ${pids[0]})...`]);
     expect(groupMembers(pids[0]!)).toEqual([]);
     expect(processesMentioning(cfg.stack.stateDir)).toEqual([]);

@@ -11,7 +11,8 @@ import { JobSchema, ClusterProfileSchema } from '../../src/config/schema.js';
 import { dockerDriver, dockerSubmitArgs, driverSpec, IMAGE_PYTHON, IN_NETWORK } from '../../src/stack/docker/driver.js';
 import { dockerOptions, isHealthy, labelFilters, publishedPort, removeLabelled } from '../../src/stack/docker/engine.js';
 import { composeEnv, renderEnvFile, writeEnvFile, type ComposeEnvInput } from '../../src/stack/docker/env-file.js';
-import { credentialsFingerprint, decideExisting, stackIsHealthy } from '../../src/stack/docker/index.js';
+import { credentialsFingerprint, foundDockerStack, stackIsHealthy } from '../../src/stack/docker/index.js';
+import { decideFound } from '../../src/stack/kept-stack.js';
 import { demuxDockerLog } from '../../src/stack/docker/logs.js';
 import { driverContainerName, LABEL, shapeHash, stackName } from '../../src/stack/docker/names.js';
 import { removeOlderSparkImages, sparkImageTag } from '../../src/stack/docker/image.js';
@@ -222,33 +223,37 @@ describe('engine helpers', () => {
 const container = (role: string, labels: Record<string, string> = {}, status = 'Up 1 minute (healthy)') =>
   ({ Id: `${role}-id`, Names: [`/${role}`], State: 'running', Status: status, Labels: { [LABEL.role]: role, ...labels } }) as unknown as Docker.ContainerInfo;
 
-describe('what to do with an existing stack', () => {
-  const want = { shapeHash: 'H', shape: cluster, pid: 1000 };
+describe('what to do with an existing stack (the shared kept-stack decision on what Docker finds)', () => {
   const kept = { [LABEL.kept]: 'true', [LABEL.shape]: 'H' };
   const full = (labels: Record<string, string>) => [container('minio', labels), container('spark-master', labels), container('spark-worker', labels), container('spark-worker', labels)];
+  const decide = (containers: Docker.ContainerInfo[], alive: (pid: number) => boolean = () => false) => decideFound(foundDockerStack({ containers, networks: [] }, 'H'), alive, 1000);
 
   it('nothing there: start', () => {
-    expect(decideExisting([], want, () => false)).toEqual({ action: 'none' });
+    expect(decide([])).toEqual({ action: 'none' });
   });
 
-  it('a healthy kept stack of the same shape: reuse', () => {
+  it('a kept stack of the same shape: reuse when healthy (the backend judges health)', () => {
     expect(stackIsHealthy(full(kept), cluster)).toBe(true);
-    expect(decideExisting(full(kept), want, () => false)).toEqual({ action: 'reuse' });
+    expect(decide(full(kept))).toEqual({ action: 'reuse' });
   });
 
-  it('kept but another shape, or a worker missing or unhealthy: remove', () => {
-    expect(decideExisting(full({ ...kept, [LABEL.shape]: 'other' }), want, () => false)).toEqual({ action: 'remove' });
-    expect(decideExisting(full(kept).slice(0, 3), want, () => false)).toEqual({ action: 'remove' });
+  it('kept but another shape: replace; a worker missing or unhealthy: not healthy, so not reused', () => {
+    expect(decide(full({ ...kept, [LABEL.shape]: 'other' }))).toEqual({ action: 'replace' });
+    expect(stackIsHealthy(full(kept).slice(0, 3), cluster)).toBe(false);
     const sick = [...full(kept).slice(0, 3), container('spark-worker', kept, 'Up 1 minute (unhealthy)')];
-    expect(decideExisting(sick, want, () => false)).toEqual({ action: 'remove' });
+    expect(stackIsHealthy(sick, cluster)).toBe(false);
   });
 
-  it('not kept, owner gone (a crash): remove', () => {
-    expect(decideExisting(full({ [LABEL.kept]: 'false', [LABEL.owner]: '4242', [LABEL.shape]: 'H' }), want, () => false)).toEqual({ action: 'remove' });
+  it('not kept, owner gone (a crash): replace', () => {
+    expect(decide(full({ [LABEL.kept]: 'false', [LABEL.owner]: '4242', [LABEL.shape]: 'H' }))).toEqual({ action: 'replace' });
   });
 
   it('not kept, owner still running: refuse, naming the pid', () => {
-    expect(decideExisting(full({ [LABEL.kept]: 'false', [LABEL.owner]: '4242' }), want, (pid) => pid === 4242)).toEqual({ action: 'refuse', ownerPid: 4242 });
+    expect(decide(full({ [LABEL.kept]: 'false', [LABEL.owner]: '4242' }), (pid) => pid === 4242)).toEqual({ action: 'refuse', ownerPid: 4242 });
+  });
+
+  it('not kept, owned by this very process: replace (a command never waits for itself)', () => {
+    expect(decide(full({ [LABEL.kept]: 'false', [LABEL.owner]: '1000' }), () => true)).toEqual({ action: 'replace' });
   });
 
   it('the local shape needs MinIO only', () => {

@@ -10,7 +10,7 @@ import { createParityCommand } from '../../src/commands/parity.js';
 import type { CommandContext } from '../../src/commands/types.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigError, ParityError } from '../../src/errors.js';
-import type { ParityDeps, RunProfileName } from '../../src/parity/deps.js';
+import type { ParityDeps, RunProfileName } from '../../src/commands/parity-deps.js';
 import { ResourceStack } from '../../src/lifecycle.js';
 import { baseRun, relabel, rerun, writeRun } from '../fixtures/parity/synthetic-run.js';
 import { linesOutput } from '../../src/terminal/index.js';

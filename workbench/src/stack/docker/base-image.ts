@@ -10,7 +10,7 @@ import type Docker from 'dockerode';
 import { execa } from 'execa';
 import type { Output } from '../../terminal/index.js';
 import { AbortedError, PrerequisiteError } from '../../errors.js';
-import { formatTail } from '../../setup/logs.js';
+import { formatTail } from '../../host/log-tail.js';
 import { hasImage } from './engine.js';
 
 export interface BasePins {

@@ -5,16 +5,18 @@
  * stdout and stderr to its own, and exits with the container's exit code, so the runner's log, progress and
  * failure handling are the same for both backends. SIGTERM/SIGINT (the runner stopping the job) remove the
  * container first. The container is removed in every case.
+ *
+ * This file is a process entry of its own, like cli.ts: its environment and argv are read once, at the bottom,
+ * and passed in; runDriver reads no process.env.
  */
 import type Docker from 'dockerode';
 import { connectDocker } from './engine.js';
 import type { DriverRunSpec } from './driver.js';
 
-async function main(): Promise<number> {
-  const spec = JSON.parse(process.argv[2] ?? '') as DriverRunSpec;
+async function runDriver(spec: DriverRunSpec, processEnv: Record<string, string | undefined>): Promise<number> {
   const env = [...(spec.create.Env ?? [])];
-  for (const k of spec.envKeys) if (process.env[k] !== undefined) env.push(`${k}=${process.env[k]}`);
-  const docker = await connectDocker(process.env);
+  for (const k of spec.envKeys) if (processEnv[k] !== undefined) env.push(`${k}=${processEnv[k]}`);
+  const docker = await connectDocker(processEnv);
   let container: Docker.Container | undefined;
   let removing: Promise<void> | undefined;
   const remove = () =>
@@ -41,10 +43,13 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`docker driver: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(125);
-  },
-);
+// The edge of this process: argv and the environment the runner gave it.
+Promise.resolve()
+  .then(() => runDriver(JSON.parse(process.argv[2] ?? '') as DriverRunSpec, process.env))
+  .then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`docker driver: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(125);
+    },
+  );

@@ -12,18 +12,20 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import type { Output } from '../../terminal/index.js';
 import { AbortedError, ServiceError } from '../../errors.js';
-import { WHEELHOUSE_REQUIREMENTS } from '../../setup/wheelhouse.js';
+import type { Wheelhouse } from '../types.js';
 import { hasImage } from './engine.js';
 import { LABEL } from './names.js';
 
 export const SPARK_IMAGE_REPOSITORY = 'fruits-workbench/spark';
 export const DOCKERFILE = 'docker/spark/Dockerfile';
 export const BUCKET_SCRIPT = 'docker/spark/create-bucket.py';
+/** Where the build context holds the wheelhouse's requirements file (the Dockerfile installs from it). */
+const CONTEXT_REQUIREMENTS = 'requirements.wheels';
 
 export interface ImageInputs {
   root: string;
-  /** setup/wheelhouse.ts ensureWheelhouse's folder. */
-  wheelhouse: string;
+  /** The runtime lock's wheels, as set-up built them (setup/wheelhouse.ts). */
+  wheelhouse: Wheelhouse;
   /** Verified s3a jar paths (setup's ToolPaths.s3aJars). */
   jars: string[];
   /** MinIO server binary (setup's ToolPaths.minio). */
@@ -43,7 +45,7 @@ export function sparkImageTagOf(i: ImageInputs): string {
   return sparkImageTag(i.spark, [
     readFileSync(path.join(i.root, DOCKERFILE), 'utf8'),
     readFileSync(path.join(i.root, BUCKET_SCRIPT), 'utf8'),
-    readFileSync(path.join(i.wheelhouse, WHEELHOUSE_REQUIREMENTS), 'utf8'),
+    readFileSync(i.wheelhouse.requirements, 'utf8'),
     i.jars.map((j) => path.basename(j)).sort().join(','),
     i.minio,
     i.base.id,
@@ -63,18 +65,18 @@ function place(src: string, dst: string): void {
 export function stageContext(i: ImageInputs, dir: string): string[] {
   rmSync(dir, { recursive: true, force: true });
   for (const d of ['wheels', 'jars', 'bin']) mkdirSync(path.join(dir, d), { recursive: true });
-  const files: string[] = ['Dockerfile', 'create-bucket.py', WHEELHOUSE_REQUIREMENTS, 'bin/minio'];
+  const files: string[] = ['Dockerfile', 'create-bucket.py', CONTEXT_REQUIREMENTS, 'bin/minio'];
   copyFileSync(path.join(i.root, DOCKERFILE), path.join(dir, 'Dockerfile'));
   copyFileSync(path.join(i.root, BUCKET_SCRIPT), path.join(dir, 'create-bucket.py'));
-  copyFileSync(path.join(i.wheelhouse, WHEELHOUSE_REQUIREMENTS), path.join(dir, WHEELHOUSE_REQUIREMENTS));
+  copyFileSync(i.wheelhouse.requirements, path.join(dir, CONTEXT_REQUIREMENTS));
   place(i.minio, path.join(dir, 'bin', 'minio'));
   for (const jar of i.jars) {
     place(jar, path.join(dir, 'jars', path.basename(jar)));
     files.push(`jars/${path.basename(jar)}`);
   }
   // Every wheel of the folder: the wheelhouse holds exactly the lock's (setup/wheelhouse.ts).
-  for (const file of readdirSync(i.wheelhouse).filter((f) => f.endsWith('.whl'))) {
-    place(path.join(i.wheelhouse, file), path.join(dir, 'wheels', file));
+  for (const file of readdirSync(i.wheelhouse.dir).filter((f) => f.endsWith('.whl'))) {
+    place(path.join(i.wheelhouse.dir, file), path.join(dir, 'wheels', file));
     files.push(`wheels/${file}`);
   }
   return files;

@@ -1,13 +1,13 @@
 /**
  * The Docker backend: the same StartedStack as the native backend, from docker-compose.yml realised through the
  * Engine API (compose-file.ts, compose-engine.ts; no compose CLI). It builds what it needs first: the base image
- * (base-image.ts), the host wheelhouse of the runtime lock and the Spark image (image.ts). The engine's labels are
- * its only state: what is running, where its ports are, and removing everything by label on stop, on Ctrl-C and
- * after a crash. The job's driver runs in a one-off container on the stack's network (driver.ts): `sparkMaster`
+ * (base-image.ts) and the Spark image (image.ts) from the host set-up it is given (the tools and set-up's
+ * wheelhouse of the runtime lock). The engine's labels are its only state: what is running, where its ports are,
+ * and removing everything by label on stop, on Ctrl-C and after a crash. The job's driver runs in a one-off container on the stack's network (driver.ts): `sparkMaster`
  * and `driver` are as seen from there, `s3.endpoint` is as seen from the host (uploads, downloads, parity).
  *
- * One stack per checkout (names.ts), like the native backend's one stack per state folder; a kept stack of the
- * same shape is reused when healthy, anything else found under the checkout's labels is removed first. The MinIO
+ * One stack per checkout (names.ts), like the native backend's one stack per state folder. Reuse or replace is
+ * decided by the one kept-stack mechanism (../kept-stack.ts); this backend finds by labels and judges health. The MinIO
  * data volume outlives the stack only when it was started with --keep.
  */
 import { createHash } from 'node:crypto';
@@ -18,14 +18,12 @@ import type { Output } from '../../terminal/index.js';
 import type { WorkbenchConfig } from '../../config/schema.js';
 import { ServiceError } from '../../errors.js';
 import type { Scope } from '../../lifecycle.js';
-import { isPidAlive } from '../../setup/lock.js';
 import type { StackCredentials } from '../credentials.js';
+import { decideFound, ownedElsewhereError, type FoundStack, type StackBackend } from '../kept-stack.js';
 import { minioIsLive } from '../native/minio.js';
 import { fetchMasterJson } from '../native/spark-master.js';
 import type { StackShape } from '../state.js';
-import type { StartedService, StartedStack } from '../types.js';
-import type { ToolPaths } from '../../setup/tools.js';
-import { ensureWheelhouse } from '../../setup/wheelhouse.js';
+import type { StackTools, StartedService, StartedStack, Wheelhouse } from '../types.js';
 import { ensureBaseImage } from './base-image.js';
 import { loadCompose, type ComposeModel } from './compose-file.js';
 import { composeRunOnce, composeUp, SERVICE, type ComposeProject } from './compose-engine.js';
@@ -49,11 +47,12 @@ export interface DockerStackOptions {
   stateDir: string;
   credentials: StackCredentials;
   scope: Scope;
-  keep: boolean;
   out: Output;
   env: Record<string, string | undefined>;
-  /** The host set-up: the venv's python (wheelhouse), the verified s3a jars and MinIO (baked into the image). */
-  tools: Pick<ToolPaths, 'python' | 's3aJars' | 'minio'>;
+  /** The host set-up baked into the image: the verified s3a jars and MinIO. */
+  tools: Pick<StackTools, 's3aJars' | 'minio'>;
+  /** Set-up's wheelhouse of the runtime lock (baked into the image), asked for once the base image is there. */
+  wheelhouse: () => Promise<Wheelhouse>;
 }
 
 const PING_TIMEOUT_MS = 3000;
@@ -111,21 +110,23 @@ export function stackIsHealthy(containers: Docker.ContainerInfo[], shape: Pick<S
   return healthy(SERVICE.master) === 1 && healthy(SERVICE.worker) === shape.workers;
 }
 
-/** What to do with what the engine already has under this stack's name. Pure. */
-export function decideExisting(
-  containers: Docker.ContainerInfo[],
-  want: { shapeHash: string; shape: Pick<StackShape, 'kind' | 'workers'>; pid: number },
-  pidAlive: (pid: number) => boolean,
-): { action: 'none' | 'reuse' | 'remove' } | { action: 'refuse'; ownerPid: number } {
-  if (containers.length === 0) return { action: 'none' };
-  const labels = containers[0]!.Labels ?? {};
+/** What the engine has under this stack's name, for the kept-stack mechanism; undefined when nothing. Pure. */
+export function foundDockerStack(found: { containers: Docker.ContainerInfo[]; networks: unknown[] }, shapeHash: string): DockerFound | undefined {
+  const { containers } = found;
+  if (containers.length === 0 && found.networks.length === 0) return undefined;
+  const labels = containers[0]?.Labels ?? {};
   const owner = Number(labels[LABEL.owner]);
-  if (labels[LABEL.kept] !== 'true' && Number.isInteger(owner) && owner > 0 && owner !== want.pid && pidAlive(owner)) {
-    return { action: 'refuse', ownerPid: owner };
-  }
-  const sameShape = containers.every((c) => c.Labels?.[LABEL.shape] === want.shapeHash);
-  if (labels[LABEL.kept] === 'true' && sameShape && stackIsHealthy(containers, want.shape)) return { action: 'reuse' };
-  return { action: 'remove' };
+  return {
+    containers,
+    kept: labels[LABEL.kept] === 'true',
+    ownerPid: Number.isInteger(owner) && owner > 0 ? owner : undefined,
+    running: containers.length > 0,
+    sameShape: containers.length > 0 && containers.every((c) => c.Labels?.[LABEL.shape] === shapeHash),
+  };
+}
+
+export interface DockerFound extends FoundStack {
+  containers: Docker.ContainerInfo[];
 }
 
 async function waitForWorkers(ui: string, workers: number, timeoutMs: number, signal: AbortSignal): Promise<void> {
@@ -186,15 +187,8 @@ function toStarted(
   };
 }
 
-function describe(stack: DockerStartedStack, envFile: string): string[] {
-  return [
-    `  s3 (MinIO in Docker): ${stack.s3.endpoint}  bucket ${stack.s3.bucket} in ${stack.s3.region}  (in the stack: ${IN_NETWORK.s3aEndpoint})`,
-    `  spark master: ${stack.sparkMaster}${stack.sparkUi ? `  (ui ${stack.sparkUi})` : ''}; the driver runs in a container`,
-    `  compose env file (for docker compose by hand): ${envFile} (mode 0600, holds the credentials)`,
-  ];
-}
-
-export async function startDockerStack(o: DockerStackOptions): Promise<DockerStartedStack> {
+/** Builds (or finds cached) what the stack runs, then the backend the kept-stack mechanism drives. */
+export async function dockerBackend(o: DockerStackOptions): Promise<StackBackend<DockerFound, DockerStartedStack>> {
   const { cfg, shape, scope, out } = o;
   const docker = await connected(o.env);
 
@@ -207,7 +201,7 @@ export async function startDockerStack(o: DockerStackOptions): Promise<DockerSta
 
   // What the stack runs: built once per change, reused otherwise (each step says "cached" or what it does).
   const base = await ensureBaseImage(docker, pins, { workDir: path.join(cfg.cacheDir, 'docker'), logFile: paths.baseLog, out, signal });
-  const wheelhouse = await ensureWheelhouse(path.join(cfg.root, 'pipeline', 'requirements.lock'), o.tools.python, cfg.cacheDir, out, signal);
+  const wheelhouse = await o.wheelhouse();
   const sparkImage = await ensureSparkImage(
     docker,
     { root: cfg.root, wheelhouse, jars: o.tools.s3aJars, minio: o.tools.minio, base, spark: pins.spark },
@@ -223,74 +217,81 @@ export async function startDockerStack(o: DockerStackOptions): Promise<DockerSta
     composeEnv({ stack, checkout, profileName: cfg.profileName, shape, shapeHash: hash, kept, ownerPid: process.pid, sparkImage, credentials: o.credentials, minioPort: cfg.stack.minioPort });
   const modelFor = (kept: boolean) => loadCompose(readFileSync(project.configFile, 'utf8'), envFor(kept));
 
-  let stopping: Promise<void> | undefined;
-  const stop = () =>
-    (stopping ??= (async () => {
-      const found = await findLabelled(docker, { stack });
-      await saveLogs(docker, found.containers, paths.logDir);
-      // Without --keep nothing survives, the data volume included; a kept stack keeps its volume.
-      await removeLabelled(docker, { stack }, { volumes: !o.keep });
-      rmSync(paths.envFile, { force: true });
-    })());
+  const stopFor = (keep: boolean) => {
+    let stopping: Promise<void> | undefined;
+    return () =>
+      (stopping ??= (async () => {
+        const found = await findLabelled(docker, { stack });
+        await saveLogs(docker, found.containers, paths.logDir);
+        // Without --keep nothing survives, the data volume included; a kept stack keeps its volume.
+        await removeLabelled(docker, { stack }, { volumes: !keep });
+        rmSync(paths.envFile, { force: true });
+      })());
+  };
+  const started = (containers: Docker.ContainerInfo[], model: ComposeModel, reused: boolean, stop: () => Promise<void>) =>
+    toStarted(containers, { docker, shape, localMaster, credentials: o.credentials, project, model, logDir: paths.logDir, reused, stop });
 
-  const existing = await findLabelled(docker, { stack });
-  const decision = decideExisting(existing.containers, { shapeHash: hash, shape, pid: process.pid }, isPidAlive);
-  if (decision.action === 'refuse') {
-    throw new ServiceError(
-      `the Docker stack ${stack} belongs to a workbench command that is still running (pid ${decision.ownerPid})`,
-      'wait for it to finish, or stop it (Ctrl-C in its terminal); one stack per checkout',
-    );
-  }
-  if (decision.action === 'reuse') {
-    const model = modelFor(true);
-    const started = toStarted(existing.containers, { docker, shape, localMaster, credentials: o.credentials, project, model, logDir: paths.logDir, reused: true, stop });
-    if (await minioIsLive(started.s3.endpoint, signal)) {
+  return {
+    what: `the Docker stack ${stack}`,
+    onePer: 'one stack per checkout',
+    keptLine: 'Docker stack kept running (npm run stop stops it):',
+    find: async () => foundDockerStack(await findLabelled(docker, { stack }), hash),
+    reusingLine: () => `reusing the kept Docker stack ${stack} (npm run stop stops it):`,
+
+    async reuse(f) {
+      if (!stackIsHealthy(f.containers, shape)) return undefined;
+      const reused = started(f.containers, modelFor(true), true, stopFor(true));
+      if (!(await minioIsLive(reused.s3.endpoint, signal))) return undefined;
       writeEnvFile(paths.envFile, renderEnvFile(envFor(true)));
-      out.info(`reusing the kept Docker stack ${stack} (npm run stop stops it):`);
-      for (const line of describe(started, paths.envFile)) out.info(line);
-      return started;
-    }
-  }
-  if (existing.containers.length > 0 || existing.networks.length > 0) {
-    out.info(`removing what is left of the Docker stack ${stack} (${existing.containers.length} containers)...`);
-    await saveLogs(docker, existing.containers, paths.logDir);
-    await removeLabelled(docker, { stack });
-  }
+      return reused;
+    },
 
-  // A kept MinIO volume belongs to the credentials it was created with. New credentials (state folder wiped)
-  // mean a fresh volume.
-  const fingerprint = credentialsFingerprint(o.credentials);
-  if (existing.volumes.length > 0 && readFileOr(paths.volumeCredentials) !== fingerprint) {
-    out.info(`removing the MinIO data volume of ${stack}: it belongs to other credentials`);
-    await removeLabelled(docker, { stack }, { volumes: true });
-  }
-  writeFileSync(paths.volumeCredentials, fingerprint, { mode: 0o600 });
-  writeEnvFile(paths.envFile, renderEnvFile(envFor(o.keep)));
-  const model = modelFor(o.keep);
+    async replace(f) {
+      out.info(`removing what is left of the Docker stack ${stack} (${f.containers.length} containers)...`);
+      await saveLogs(docker, f.containers, paths.logDir);
+      await removeLabelled(docker, { stack });
+    },
 
-  // Owned by this command from here: a failure or Ctrl-C half-way removes what was started.
-  scope.stack.defer(stop, 'docker-stack');
-  const services = shape.kind === 'cluster' ? [SERVICE.minio, SERVICE.master, SERVICE.worker] : [SERVICE.minio];
-  out.info(`starting the Docker stack ${stack} (${shape.kind === 'cluster' ? `MinIO, Spark master, ${shape.workers} workers` : 'MinIO'})...`);
-  await composeUp(docker, project, model, { services, replicas: { [SERVICE.worker]: shape.workers }, timeoutMs, signal });
-  await composeRunOnce(docker, project, model, SERVICE.createBucket, { timeoutMs, signal });
+    async start(keep) {
+      // A kept MinIO volume belongs to the credentials it was created with. New credentials (state folder wiped)
+      // mean a fresh volume.
+      const fingerprint = credentialsFingerprint(o.credentials);
+      const { volumes } = await findLabelled(docker, { stack });
+      if (volumes.length > 0 && readFileOr(paths.volumeCredentials) !== fingerprint) {
+        out.info(`removing the MinIO data volume of ${stack}: it belongs to other credentials`);
+        await removeLabelled(docker, { stack }, { volumes: true });
+      }
+      writeFileSync(paths.volumeCredentials, fingerprint, { mode: 0o600 });
+      writeEnvFile(paths.envFile, renderEnvFile(envFor(keep)));
+      const model = modelFor(keep);
 
-  const { containers } = await findLabelled(docker, { stack });
-  const started = toStarted(containers, { docker, shape, localMaster, credentials: o.credentials, project, model, logDir: paths.logDir, reused: false, stop });
-  if (!(await minioIsLive(started.s3.endpoint, signal))) {
-    throw new ServiceError(`MinIO is healthy inside Docker but not reachable from the host at ${started.s3.endpoint}`, 'check that nothing else intercepts 127.0.0.1 ports (VPN, proxy), then rerun');
-  }
-  if (shape.kind === 'cluster') {
-    if (!started.sparkUi) throw new ServiceError('the Spark master runs but Docker published no 127.0.0.1 port for its UI', 'check `docker ps`, then rerun');
-    await waitForWorkers(started.sparkUi, shape.workers, timeoutMs, signal);
-  }
+      // Owned by this command from here: a failure or Ctrl-C half-way removes what was started.
+      const stop = stopFor(keep);
+      scope.stack.defer(stop, 'docker-stack');
+      const services = shape.kind === 'cluster' ? [SERVICE.minio, SERVICE.master, SERVICE.worker] : [SERVICE.minio];
+      out.info(`starting the Docker stack ${stack} (${shape.kind === 'cluster' ? `MinIO, Spark master, ${shape.workers} workers` : 'MinIO'})...`);
+      await composeUp(docker, project, model, { services, replicas: { [SERVICE.worker]: shape.workers }, timeoutMs, signal });
+      await composeRunOnce(docker, project, model, SERVICE.createBucket, { timeoutMs, signal });
 
-  if (o.keep) {
-    scope.stack.release('docker-stack');
-    out.info('Docker stack kept running (npm run stop stops it):');
-    for (const line of describe(started, paths.envFile)) out.info(line);
-  }
-  return started;
+      const { containers } = await findLabelled(docker, { stack });
+      const stack_ = started(containers, model, false, stop);
+      if (!(await minioIsLive(stack_.s3.endpoint, signal))) {
+        throw new ServiceError(`MinIO is healthy inside Docker but not reachable from the host at ${stack_.s3.endpoint}`, 'check that nothing else intercepts 127.0.0.1 ports (VPN, proxy), then rerun');
+      }
+      if (shape.kind === 'cluster') {
+        if (!stack_.sparkUi) throw new ServiceError('the Spark master runs but Docker published no 127.0.0.1 port for its UI', 'check `docker ps`, then rerun');
+        await waitForWorkers(stack_.sparkUi, shape.workers, timeoutMs, signal);
+      }
+      if (keep) scope.stack.release('docker-stack');
+      return stack_;
+    },
+
+    describe: (s) => [
+      `  s3 (MinIO in Docker): ${s.s3.endpoint}  bucket ${s.s3.bucket} in ${s.s3.region}  (in the stack: ${IN_NETWORK.s3aEndpoint})`,
+      `  spark master: ${s.sparkMaster}${s.sparkUi ? `  (ui ${s.sparkUi})` : ''}; the driver runs in a container`,
+      `  compose env file (for docker compose by hand): ${paths.envFile} (mode 0600, holds the credentials)`,
+    ],
+  };
 }
 
 /**
@@ -305,10 +306,8 @@ export async function stopDockerStacks(cfg: WorkbenchConfig, stateDir: string, o
   if (found.containers.length + found.networks.length === 0) return false;
   const stacks = [...new Set([...found.containers, ...found.networks].map((r) => r.Labels?.[LABEL.stack]).filter((s): s is string => !!s))];
   for (const stack of stacks) {
-    const decision = decideExisting(found.containers.filter((c) => c.Labels?.[LABEL.stack] === stack), { shapeHash: '', shape: { kind: 'local', workers: 0 }, pid: process.pid }, isPidAlive);
-    if (decision.action === 'refuse') {
-      throw new ServiceError(`the Docker stack ${stack} belongs to a workbench command that is still running (pid ${decision.ownerPid}); it stops it itself`, 'press Ctrl-C in that terminal (or kill -INT that pid)');
-    }
+    const decision = decideFound(foundDockerStack({ containers: found.containers.filter((c) => c.Labels?.[LABEL.stack] === stack), networks: [] }, ''));
+    if (decision.action === 'refuse') throw ownedElsewhereError(`the Docker stack ${stack}`, decision.ownerPid, { stopping: true });
   }
   for (const stack of stacks) {
     const paths = dockerPaths(stateDir, stack);

@@ -6,19 +6,18 @@
 import path from 'node:path';
 import type { Output } from '../../terminal/index.js';
 import { ServiceError } from '../../errors.js';
-import type { ToolPaths } from '../../setup/tools.js';
 import { ensureBucket } from '../bucket.js';
 import type { StackCredentials } from '../credentials.js';
 import { isPortFree, pickFreePorts } from '../ports.js';
 import type { ServiceRecord, StackShape } from '../state.js';
-import type { S3Access, StartedService } from '../types.js';
+import type { S3Access, StackTools, StartedService } from '../types.js';
 import { minioService } from './minio.js';
 import { stackMarker } from './spark-env.js';
 import { sparkMasterService } from './spark-master.js';
 import { sparkWorkerService } from './spark-worker.js';
 
 export interface NativeStackOptions {
-  tools: ToolPaths;
+  tools: StackTools;
   shape: StackShape;
   stateDir: string;
   credentials: StackCredentials;

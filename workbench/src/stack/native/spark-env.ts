@@ -3,14 +3,14 @@
  * the JVM command line (SPARK_DAEMON_JAVA_OPTS) naming the state folder, so a pid read back from the state
  * file is only ever signalled if it still is our daemon.
  */
-import type { ToolPaths } from '../../setup/tools.js';
+import type { StackTools } from '../types.js';
 
 export function stackMarker(stateDir: string): string {
   return `-Dfruits.workbench.stack=${stateDir}`;
 }
 
 export function sparkDaemonEnv(
-  tools: Pick<ToolPaths, 'javaHome' | 'sparkHome'>,
+  tools: Pick<StackTools, 'javaHome' | 'sparkHome'>,
   stateDir: string,
   baseEnv: Record<string, string | undefined>,
 ): Record<string, string | undefined> {

@@ -2,14 +2,13 @@
  * The standalone Spark master from the pip pyspark (which has no sbin/ scripts):
  * `spark-class org.apache.spark.deploy.master.Master` on 127.0.0.1. Ready when its web UI's /json says ALIVE.
  */
-import type { ToolPaths } from '../../setup/tools.js';
 import { httpJson } from '../http.js';
 import { processService } from '../service.js';
-import type { ServiceHandle } from '../types.js';
+import type { ServiceHandle, StackTools } from '../types.js';
 import { sparkDaemonEnv, type MasterJson } from './spark-env.js';
 
 export interface SparkMasterOptions {
-  tools: Pick<ToolPaths, 'javaHome' | 'sparkHome' | 'sparkClass'>;
+  tools: Pick<StackTools, 'javaHome' | 'sparkHome' | 'sparkClass'>;
   port: number;
   webUiPort: number;
   logFile: string;

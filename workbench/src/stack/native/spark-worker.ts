@@ -3,16 +3,15 @@
  * Ready when the master's /json lists it (by its port) as ALIVE. The stack's S3 credentials and the venv
  * python are in its environment, which the executors it launches inherit: never on a command line.
  */
-import type { ToolPaths } from '../../setup/tools.js';
 import type { StackCredentials } from '../credentials.js';
 import { processService } from '../service.js';
-import type { ServiceHandle } from '../types.js';
+import type { ServiceHandle, StackTools } from '../types.js';
 import { sparkDaemonEnv } from './spark-env.js';
 import { fetchMasterJson } from './spark-master.js';
 
 export interface SparkWorkerOptions {
   index: number;
-  tools: Pick<ToolPaths, 'javaHome' | 'sparkHome' | 'sparkClass' | 'python'>;
+  tools: Pick<StackTools, 'javaHome' | 'sparkHome' | 'sparkClass' | 'python'>;
   master: { master: string; ui: string };
   port: number;
   webUiPort: number;

@@ -12,8 +12,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { YarnJars } from '../../setup/yarn-jars.js';
-import { YARN_LAUNCHER_CLASS } from '../../setup/yarn-jars.js';
 import { httpJson } from '../http.js';
 import { pickFreePorts } from '../ports.js';
 import { commandLine, descendants } from '../process-group.js';
@@ -21,8 +19,14 @@ import { processService } from '../service.js';
 import type { StartedService } from '../types.js';
 import { clientFiles, launcherProperties, propertiesText, type RmPorts, type S3aTarget, type YarnNodeShape } from './yarn-conf.js';
 
+/** The launcher's class path and main class, as set-up resolved them (setup/yarn-jars.ts YarnJars has both). */
+export interface YarnLauncher {
+  classpath: string;
+  launcherClass: string;
+}
+
 export interface YarnServiceOptions {
-  jars: YarnJars;
+  jars: YarnLauncher;
   javaHome: string;
   /** The stack's state folder: conf dir, logs, the NodeManager's local and log dirs all go under <stateDir>/yarn. */
   stateDir: string;
@@ -179,7 +183,7 @@ export function yarnService(o: YarnServiceOptions): YarnServiceHandle {
           `-Djava.io.tmpdir=${p.tmpDir}`,
           ...JAVA17_OPENS,
           '-cp', o.jars.classpath,
-          YARN_LAUNCHER_CLASS,
+          o.jars.launcherClass,
           p.launcherProperties,
         ],
         cwd: p.root,

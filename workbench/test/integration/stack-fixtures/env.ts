@@ -34,14 +34,14 @@ export function testConfig(profile: 'local' | 'cluster', stateDir = mkdtempSync(
 /** afterAll: stops whatever a failed test left running and removes the temp state folders. */
 export async function cleanupStacks(): Promise<void> {
   for (const cfg of created.splice(0)) {
-    await stopKeptStack(cfg, recorder().out).catch(() => {});
+    await stopKeptStack(cfg, recorder().out, process.env).catch(() => {});
     rmSync(cfg.stack.stateDir, { recursive: true, force: true });
   }
 }
 
 let tools: Promise<ToolPaths> | undefined;
 export function setupTools(): Promise<ToolPaths> {
-  tools ??= ensureSetup(testConfig('local'), recorder().out, new AbortController().signal);
+  tools ??= ensureSetup(testConfig('local'), recorder().out, new AbortController().signal, process.env);
   return tools;
 }
 

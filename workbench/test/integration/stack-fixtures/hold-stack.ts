@@ -16,9 +16,9 @@ const cfg = { ...base, stack: { ...base.stack, stateDir, readyTimeoutSeconds: 12
 const out = createTerminalOutput({ stderr: { write: (s: string) => process.stderr.write(s) }, stdout: process.stdout });
 
 await withScope(async (scope) => {
-  const tools = await ensureSetup(cfg, out, scope.signal);
+  const tools = await ensureSetup(cfg, out, scope.signal, process.env);
   process.stdout.write('SETUP_DONE\n');
-  const stack = await startStack(cfg, tools, scope, { keep: false, out });
+  const stack = await startStack(cfg, tools, scope, { keep: false, out, env: process.env });
   process.stdout.write(`READY ${JSON.stringify({ pids: stack.services.map((s) => s.pid) })}\n`);
   // Like a running job: something keeps the event loop busy until Ctrl-C.
   const busy = setInterval(() => {}, 1000);

@@ -1,7 +1,7 @@
 /**
  * What `npm run parity` needs from the rest of the workbench, as injected functions: producing a run (only for
  * the no-operand default, which runs the job on the local and the cluster profile) and an S3 client for reading
- * s3:// outputs. Tests pass fakes; default-runs.ts holds the real ones.
+ * s3:// outputs. Tests pass fakes; parity-runs.ts holds the real ones.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { RunContext as CommandContext } from '../context.js';

@@ -1,6 +1,7 @@
 /**
- * A cross-process lock for one cache entry, so two workbench commands started at once (or parallel test
- * files) never build the same venv or binary into the same folder. The lock file holds the owner's pid; a
+ * A cross-process lock (ground floor: set-up's cache entries and the stack's state folder both use it), so two
+ * workbench commands started at once (or parallel test files) never build the same venv or binary into the
+ * same folder, nor start two stacks on the same state. The lock file holds the owner's pid; a
  * lock whose owner is gone (killed mid-install) is taken over.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,7 @@
-/** Reading the end of a log file, for error messages that show what went wrong without the whole log. */
+/**
+ * Reading the end of a log file, for error messages that show what went wrong without the whole log (ground
+ * floor: set-up's installs, the stack's services and the Docker image builds all quote their logs this way).
+ */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 export function tailFile(file: string, lines = 20, maxBytes = 64 * 1024): string[] {
