@@ -22,7 +22,7 @@ const region = z
 const weightsSpec = z.string().min(1);
 
 export const INTERPOLATIONS = ['nearest', 'bilinear', 'bicubic', 'lanczos'] as const;
-/** The job's --engine and --precision choices (pipeline/src/fruits_pipeline/engines.py). */
+/** The job's --engine and --precision choices: the same as pipeline/src/fruits_pipeline/engines.py (test/unit/config-engines-python.test.ts asks that module and fails when they differ). */
 export const ENGINES = ['keras', 'openvino', 'onnxruntime'] as const;
 export const PRECISIONS = ['f32', 'bf16', 'int8'] as const;
 export const DEFAULT_ENGINE = 'onnxruntime';

@@ -1,48 +1,15 @@
 /**
- * The parts of a run's manifest.json (schema_version 1) and explained_variance.json that parity reads, validated
- * at the edge (docs/job-contract.md). Unknown fields are ignored so the job can add fields without breaking parity;
- * a missing or mistyped field is a RunOutputError naming the field.
+ * A run's manifest.json (schema_version 1, the one schema in job/manifest.ts) and explained_variance.json as
+ * parity and the report read them, validated at the edge (docs/job-contract.md). Unknown fields are ignored so
+ * the job can add fields without breaking parity; a missing or mistyped field is a RunOutputError naming it.
  */
 import { z } from 'zod';
-import { ManifestSchema as JobManifestSchema } from '../job/manifest.js';
+import { ManifestSchema, type JobManifest } from '../job/manifest.js';
 import { RunOutputError } from './run-output-error.js';
 
-const sha256 = z.string().regex(/^[0-9a-f]{64}$/i, 'must be a sha256 in hex');
-const count = z.number().int().nonnegative();
-
-/**
- * The job's manifest schema (job/manifest.ts, shared with the runner) narrowed to what parity compares: the
- * settings field by field, the weights' sha256 (required: parity compares weights by it) and a sha256-shaped
- * artifact hash.
- */
-export const ManifestSchema = JobManifestSchema.extend({
-  schema_version: z.literal(1, { message: 'this workbench reads manifest schema_version 1' }),
-  counts: z.looseObject({ inputs: count, features: count, errors: count, featurized: count.optional() }),
-  feature_dim: z.number().int().positive(),
-  pca: z.looseObject({
-    k: z.number().int().positive(),
-    k_mode: z.string(),
-    variance_threshold: z.number().nullable().optional(),
-    standardize: z.boolean(),
-    explained_variance_ratio: z.array(z.number()),
-  }),
-  weights: z.looseObject({ spec: z.string(), source: z.string(), sha256, meaningful: z.boolean().optional() }),
-  artifact: z.looseObject({ sha256: sha256.nullable(), code_sha256: z.string().nullable().optional() }),
-  settings: z.looseObject({
-    weights: z.string(),
-    image_size: z.number().int(),
-    interpolation: z.string(),
-    arrow_batch_size: z.number().int(),
-    partitions: z.number().int(),
-    pca_k: z.number().int().nullable(),
-    pca_variance: z.number().nullable(),
-    pca_standardize: z.boolean(),
-  }),
-  versions: z.record(z.string(), z.string().nullable()),
-  /** What ran the model on the executors (absent in manifests from before engines: Keras, f32). */
-  engine: z.looseObject({ name: z.string(), precision: z.string(), parity_safe: z.boolean() }).optional(),
-});
-export type Manifest = z.infer<typeof ManifestSchema>;
+/** The one manifest schema (job/manifest.ts), shared with the runner and the promote pre-check. */
+export { ManifestSchema };
+export type Manifest = JobManifest;
 
 export const ExplainedVarianceSchema = z.object({
   k: z.number().int().positive(),

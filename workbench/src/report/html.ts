@@ -94,7 +94,7 @@ ${kv([
   ['code sha256', code(p.codeSha256)],
   ['weights', `${code(p.weightsSpec)} ${weights}`],
   ['weights sha256', code(p.weightsSha256)],
-  ['weights broadcast', p.broadcastBytes === null ? '-' : `${(p.broadcastBytes / 1024 / 1024).toFixed(1)} MiB, sent once from the driver (executors never download the weights)`],
+  ['broadcast', p.broadcastBytes === null ? '-' : `${(p.broadcastBytes / 1024 / 1024).toFixed(1)} MiB, sent once from the driver: ${esc(p.broadcastLabel ?? '')}`],
   ['versions', p.versions.map(([n, v]) => `${esc(n)} ${esc(v)}`).join(', ')],
   ['settings', p.settings.map(([n, v]) => `${esc(n)}=${esc(v)}`).join(', ')],
 ])}

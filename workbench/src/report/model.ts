@@ -4,6 +4,7 @@
  * html.ts only lays this out and the browser script only draws it.
  */
 import { EU_REGIONS } from '../config/schema.js';
+import { broadcastOf } from '../job/manifest.js';
 import type { RunData } from '../outputs/run-data.js';
 import { compareRank, keyRank } from '../outputs/sample.js';
 import { costOf, type CostView, type PromotePlanLike } from './cost.js';
@@ -61,7 +62,10 @@ export interface ReportModel {
     weightsSha256: string;
     /** False: random weights, features only exercise the pipeline. */
     weightsMeaningful: boolean;
+    /** What the driver broadcast to the executors: the converted model (engine.broadcast_bytes; older runs: weights). */
     broadcastBytes: number | null;
+    /** What broadcastBytes measures, and which manifest field it came from. */
+    broadcastLabel: string | null;
     versions: [string, string][];
     sparkMaster: string | null;
     settings: [string, string][];
@@ -212,7 +216,7 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
   const warnings: string[] = [];
   const raw = m as Record<string, unknown>;
   if (Array.isArray(raw.warnings)) for (const w of raw.warnings) warnings.push(String(w));
-  const weights = m.weights as Record<string, unknown>;
+  const broadcast = broadcastOf(m);
   const meaningful = m.weights.meaningful !== false;
   if (!meaningful && warnings.length === 0) {
     warnings.push(`weights ${m.weights.spec} are not meaningful: the features and the PCA only exercise the pipeline`);
@@ -246,7 +250,8 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
       weightsSource: m.weights.source,
       weightsSha256: m.weights.sha256,
       weightsMeaningful: meaningful,
-      broadcastBytes: typeof weights.broadcast_bytes === 'number' ? weights.broadcast_bytes : null,
+      broadcastBytes: broadcast?.bytes ?? null,
+      broadcastLabel: broadcast?.what ?? null,
       versions,
       sparkMaster: typeof m.spark?.master === 'string' ? m.spark.master : null,
       settings,

@@ -92,6 +92,19 @@ describe('report model', () => {
     expect(html).toContain('id="cost"');
   });
 
+  it('shows the bytes the broadcast carries: engine.broadcast_bytes (the converted model), an old run\'s weights.broadcast_bytes labelled as such', async () => {
+    const now = (await writeReportFile(runDir('run-engine-broadcast', (r) => {
+      delete r.manifest.weights.broadcast_bytes;
+      r.manifest.engine = { name: 'onnxruntime', precision: 'f32', parity_safe: true, broadcast_bytes: 9 * 1024 * 1024 };
+    }), { profiles }));
+    expect(now.model.provenance.broadcastBytes).toBe(9 * 1024 * 1024);
+    expect(now.model.provenance.broadcastLabel).toMatch(/onnxruntime model/);
+    expect(now.html).toContain('9.0 MiB');
+    const old = (await writeReportFile(runDir('run-weights-broadcast'), { profiles })).model.provenance;
+    expect(old.broadcastBytes).toBe(1234);
+    expect(old.broadcastLabel).toMatch(/weights.broadcast_bytes.*older run/);
+  });
+
   it('a rehearsal ran on this machine: no AWS region claimed and no EMR cost (run.json says rehearsal)', async () => {
     const dir = runDir('run-rehearsal', (r) => (r.manifest.spark = { master: 'yarn' }));
     writeFileSync(path.join(dir, 'promote-plan.json'), JSON.stringify({ profileName: 'emr', region: 'eu-west-3', plannedMinutes: 20, estimate: { totalEur: 0.4, eurPerHour: 1.2 } }));

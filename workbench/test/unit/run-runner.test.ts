@@ -16,8 +16,8 @@ const MANIFEST = {
   schema_version: 1, run_id: 'r1', status: 'succeeded', input_uri: 's3a://b/in/', output_uri: 's3a://b/runs/r1/',
   started_at: 't0', finished_at: 't1', counts: { inputs: 2, features: 2, errors: 0, featurized: 2 }, feature_dim: 1280,
   pca: { k: 1, k_mode: 'fixed', variance_threshold: null, standardize: false, explained_variance_ratio: [0.9], variance_kept: 0.9 },
-  weights: { spec: 'random:0', source: 'random', sha256: 'x', meaningful: false, broadcast_bytes: 1 },
-  artifact: { sha256: 'a', code_sha256: 'c' }, settings: {}, versions: {}, spark: {}, timings_s: { total: 1 }, outputs: {},
+  weights: { spec: 'random:0', source: 'random', sha256: 'a'.repeat(64), meaningful: false },
+  artifact: { sha256: 'b'.repeat(64), code_sha256: 'c' }, settings: { weights: 'random:0', image_size: 224, interpolation: 'bilinear', arrow_batch_size: 64, partitions: 0, pca_k: null, pca_variance: 0.95, pca_standardize: false }, versions: {}, spark: {}, timings_s: { total: 1 }, outputs: {},
 };
 
 function script(body: string): { plan: SubmitPlan; dir: string } {

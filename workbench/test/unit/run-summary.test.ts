@@ -14,9 +14,10 @@ const CONTRACT_EXAMPLE = {
   counts: { inputs: 390, features: 389, errors: 1, featurized: 390 },
   feature_dim: 1280,
   pca: { k: 42, k_mode: 'variance', variance_threshold: 0.95, standardize: false, explained_variance_ratio: [0.31, 0.12], variance_kept: 0.951 },
-  weights: { spec: 'random:0', source: 'random', sha256: 'hex', meaningful: false, broadcast_bytes: 9032064 },
-  artifact: { sha256: 'hex', code_sha256: 'hex' },
-  settings: { weights: 'random:0', image_size: 224 },
+  weights: { spec: 'random:0', source: 'random', sha256: 'a'.repeat(64), meaningful: false },
+  engine: { name: 'onnxruntime', precision: 'f32', parity_safe: true, broadcast_bytes: 9032064 },
+  artifact: { sha256: 'b'.repeat(64), code_sha256: 'c'.repeat(64) },
+  settings: { weights: 'random:0', image_size: 224, interpolation: 'bilinear', arrow_batch_size: 64, partitions: 0, pca_k: null, pca_variance: 0.95, pca_standardize: false },
   versions: { python: '3.11.7', spark: '3.5.6' },
   spark: { master: 'local[*]', app_id: 'local-123', default_parallelism: 2, partitions: 2 },
   timings_s: { read: 1.2, featurize: 30.5, pca: 3.1, write: 2.0, total: 40.2 },
@@ -69,6 +70,14 @@ describe('parseManifest', () => {
     const { feature_dim: _, ...broken } = CONTRACT_EXAMPLE;
     expect(() => parseManifest(JSON.stringify({ ...broken, schema_version: 2 }), 'manifest.json')).toThrow(/schema_version.*feature_dim|feature_dim.*schema_version/);
     expect(() => parseManifest('{not json', 'manifest.json')).toThrow(/not JSON/);
+  });
+
+  it('is the one schema: the runner, the outputs reader (parity, report) and the promote pre-check read the same', async () => {
+    const outputs = await import('../../src/outputs/manifest.js');
+    const job = await import('../../src/job/manifest.js');
+    expect(outputs.ManifestSchema).toBe(job.ManifestSchema);
+    const text = JSON.stringify(CONTRACT_EXAMPLE);
+    expect(outputs.parseManifest(text, 'runs/x')).toEqual(parseManifest(text, 'runs/x'));
   });
 });
 
