@@ -8,9 +8,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { Output } from '../terminal/index.js';
 import { AbortedError, PrerequisiteError } from '../errors.js';
-import { withFileLock } from '../host/file-lock.js';
 import { formatTail, tailFile } from '../host/log-tail.js';
-import { cachedStep } from './step.js';
+import { lockedCachedStep } from './step.js';
 
 export function minioBinaryPath(cacheDir: string, version: string): string {
   return path.join(cacheDir, 'bin', `minio-${version}`, 'minio');
@@ -34,48 +33,45 @@ export async function ensureMinioBinary(opts: {
   const finalDir = path.dirname(binary);
   const logFile = path.join(opts.cacheDir, 'logs', `minio-${opts.version}.log`);
   const target = `${opts.module}@${opts.version}`;
-  return cachedStep(
-    opts.out,
-    'minio server',
-    async () => (existsSync(binary) ? binary : undefined),
-    () =>
-      withFileLock(
-        `${finalDir}.lock`,
-        opts.signal,
-        (pid) => opts.out.info(`waiting for another set-up (pid ${pid}) building MinIO...`),
-        async () => {
-          if (existsSync(binary)) return binary;
-          const tmpBin = `${finalDir}.tmp-${process.pid}`;
-          rmSync(tmpBin, { recursive: true, force: true });
-          mkdirSync(path.dirname(logFile), { recursive: true });
-          const r = await execa(opts.go(), ['install', target], {
-            env: { ...opts.env, GOBIN: tmpBin },
-            extendEnv: false,
-            stdout: { file: logFile },
-            stderr: { file: logFile, append: true },
-            cancelSignal: opts.signal,
-            reject: false,
-          });
-          if (opts.signal.aborted) {
-            rmSync(tmpBin, { recursive: true, force: true });
-            throw new AbortedError();
-          }
-          if (r.failed || !existsSync(path.join(tmpBin, 'minio'))) {
-            rmSync(tmpBin, { recursive: true, force: true });
-            const refused = proxyRefusal(tailFile(logFile, 200));
-            if (refused) {
-              throw new PrerequisiteError(
-                `the Go module proxy did not serve ${target}: ${refused.trim()}`,
-                'check GOPROXY (go env GOPROXY; the default https://proxy.golang.org,direct works) and your network; the pin is minio.version in versions.json',
-              );
-            }
-            throw new PrerequisiteError(`go install ${target} failed\n${formatTail(logFile)}`, `read ${logFile} and run npm run setup again`);
-          }
-          rmSync(finalDir, { recursive: true, force: true });
-          renameSync(tmpBin, finalDir);
-          return binary;
-        },
-      ),
-    `go install ${target}; a few minutes the first time; log: ${logFile}`,
-  );
+  return lockedCachedStep({
+    out: opts.out,
+    what: 'minio server',
+    detail: `go install ${target}; a few minutes the first time; log: ${logFile}`,
+    lock: `${finalDir}.lock`,
+    signal: opts.signal,
+    holder: 'set-up',
+    doing: 'building MinIO',
+    done: () => (existsSync(binary) ? binary : undefined),
+    make: async () => {
+      const tmpBin = `${finalDir}.tmp-${process.pid}`;
+      rmSync(tmpBin, { recursive: true, force: true });
+      mkdirSync(path.dirname(logFile), { recursive: true });
+      const r = await execa(opts.go(), ['install', target], {
+        env: { ...opts.env, GOBIN: tmpBin },
+        extendEnv: false,
+        stdout: { file: logFile },
+        stderr: { file: logFile, append: true },
+        cancelSignal: opts.signal,
+        reject: false,
+      });
+      if (opts.signal.aborted) {
+        rmSync(tmpBin, { recursive: true, force: true });
+        throw new AbortedError();
+      }
+      if (r.failed || !existsSync(path.join(tmpBin, 'minio'))) {
+        rmSync(tmpBin, { recursive: true, force: true });
+        const refused = proxyRefusal(tailFile(logFile, 200));
+        if (refused) {
+          throw new PrerequisiteError(
+            `the Go module proxy did not serve ${target}: ${refused.trim()}`,
+            'check GOPROXY (go env GOPROXY; the default https://proxy.golang.org,direct works) and your network; the pin is minio.version in versions.json',
+          );
+        }
+        throw new PrerequisiteError(`go install ${target} failed\n${formatTail(logFile)}`, `read ${logFile} and run npm run setup again`);
+      }
+      rmSync(finalDir, { recursive: true, force: true });
+      renameSync(tmpBin, finalDir);
+      return binary;
+    },
+  });
 }

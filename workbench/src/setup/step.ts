@@ -11,10 +11,11 @@ export async function cachedStep<T>(
   cached: () => Promise<T | undefined>,
   install: () => Promise<T>,
   detail = '',
+  cachedDetail = '',
 ): Promise<T> {
   const hit = await cached();
   if (hit !== undefined) {
-    out.info(`${what}: cached`);
+    out.info(`${what}: cached${cachedDetail ? ` (${cachedDetail})` : ''}`);
     return hit;
   }
   out.info(`installing ${what}${detail ? ` (${detail})` : ''}...`);
@@ -29,10 +30,15 @@ export async function cachedStep<T>(
 export async function lockedCachedStep<T>(opts: {
   out: Output;
   what: string;
+  /** Shown with "installing <what> (<detail>)...". */
   detail?: string;
+  /** Shown with "<what>: cached (<cachedDetail>)". */
+  cachedDetail?: string;
   lock: string;
   signal: AbortSignal;
-  /** What the other process is doing, for "waiting for another process (pid N) <doing>...". */
+  /** Who the other process is, for "waiting for another <holder> (pid N) <doing>..." (default: process). */
+  holder?: string;
+  /** What the other process is doing. */
   doing: string;
   done: () => T | undefined;
   make: () => Promise<T>;
@@ -43,7 +49,8 @@ export async function lockedCachedStep<T>(opts: {
     opts.what,
     async () => done(),
     () =>
-      withFileLock(opts.lock, signal, (pid) => out.info(`waiting for another process (pid ${pid}) ${opts.doing}...`), async () => done() ?? opts.make()),
+      withFileLock(opts.lock, signal, (pid) => out.info(`waiting for another ${opts.holder ?? 'process'} (pid ${pid}) ${opts.doing}...`), async () => done() ?? opts.make()),
     opts.detail,
+    opts.cachedDetail,
   );
 }

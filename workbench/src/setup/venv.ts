@@ -12,9 +12,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { Output } from '../terminal/index.js';
 import { AbortedError, PrerequisiteError } from '../errors.js';
-import { withFileLock } from '../host/file-lock.js';
 import { formatTail } from '../host/log-tail.js';
-import { cachedStep } from './step.js';
+import { lockedCachedStep } from './step.js';
 
 export interface Venv {
   dir: string;
@@ -84,50 +83,46 @@ export async function ensureVenv(opts: {
   const dir = projectVenvDir(opts.root, opts.cacheDir);
   const logFile = path.join(opts.cacheDir, 'logs', `venv-${path.basename(dir)}.log`);
   const what = `python venv (${locks.map((l) => path.relative(opts.root, l)).join(' + ')})`;
-  return cachedStep(
-    opts.out,
+  return lockedCachedStep({
+    out: opts.out,
     what,
-    async () => readMarker(dir),
-    () =>
-      withFileLock(
-        `${dir}.lock`,
-        opts.signal,
-        (pid) => opts.out.info(`waiting for another set-up (pid ${pid}) building the same venv...`),
-        async () => {
-          const done = readMarker(dir); // built by the process we waited for
-          if (done) return done;
-          rmSync(dir, { recursive: true, force: true });
-          mkdirSync(path.dirname(logFile), { recursive: true });
-          const run = async (cmd: string, args: string[]) => {
-            const r = await execa(cmd, args, {
-              env: { ...opts.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PYTHONNOUSERSITE: '1' },
-              extendEnv: false,
-              stdout: { file: logFile, append: true },
-              stderr: { file: logFile, append: true },
-              cancelSignal: opts.signal,
-              reject: false,
-            });
-            if (opts.signal.aborted) throw new AbortedError();
-            if (r.failed) {
-              throw new PrerequisiteError(
-                `building the python venv failed at: ${[path.basename(cmd), ...args].join(' ')}\n${formatTail(logFile)}`,
-                `read ${logFile}; fix the cause (network access to PyPI, disk space) and run npm run setup again`,
-              );
-            }
-          };
-          await run(opts.python311, ['-m', 'venv', dir]);
-          const python = path.join(dir, 'bin', 'python');
-          // One resolver run over both locks: the shared pins are identical (tests/test_lock.py), pip merges them.
-          await run(python, ['-m', 'pip', 'install', '--no-input', '--require-hashes', ...pipRequirementArgs(locks)]);
-          const r = await execa(python, ['-c', 'import os, pyspark; print(os.path.dirname(pyspark.__file__))'], {
-            env: opts.env,
-            extendEnv: false,
-          });
-          const sparkHome = r.stdout.trim();
-          writeFileSync(path.join(dir, MARKER), JSON.stringify({ locksSha256: path.basename(dir), sparkHome }, null, 2));
-          return { dir, python, sparkHome };
-        },
-      ),
-    `log: ${logFile}`,
-  );
+    detail: `log: ${logFile}`,
+    lock: `${dir}.lock`,
+    signal: opts.signal,
+    holder: 'set-up',
+    doing: 'building the same venv',
+    done: () => readMarker(dir),
+    make: async () => {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(path.dirname(logFile), { recursive: true });
+      const run = async (cmd: string, args: string[]) => {
+        const r = await execa(cmd, args, {
+          env: { ...opts.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PYTHONNOUSERSITE: '1' },
+          extendEnv: false,
+          stdout: { file: logFile, append: true },
+          stderr: { file: logFile, append: true },
+          cancelSignal: opts.signal,
+          reject: false,
+        });
+        if (opts.signal.aborted) throw new AbortedError();
+        if (r.failed) {
+          throw new PrerequisiteError(
+            `building the python venv failed at: ${[path.basename(cmd), ...args].join(' ')}\n${formatTail(logFile)}`,
+            `read ${logFile}; fix the cause (network access to PyPI, disk space) and run npm run setup again`,
+          );
+        }
+      };
+      await run(opts.python311, ['-m', 'venv', dir]);
+      const python = path.join(dir, 'bin', 'python');
+      // One resolver run over both locks: the shared pins are identical (tests/test_lock.py), pip merges them.
+      await run(python, ['-m', 'pip', 'install', '--no-input', '--require-hashes', ...pipRequirementArgs(locks)]);
+      const r = await execa(python, ['-c', 'import os, pyspark; print(os.path.dirname(pyspark.__file__))'], {
+        env: opts.env,
+        extendEnv: false,
+      });
+      const sparkHome = r.stdout.trim();
+      writeFileSync(path.join(dir, MARKER), JSON.stringify({ locksSha256: path.basename(dir), sparkHome }, null, 2));
+      return { dir, python, sparkHome };
+    },
+  });
 }

@@ -15,9 +15,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { Output } from '../terminal/index.js';
 import { AbortedError, PrerequisiteError } from '../errors.js';
-import { withFileLock } from '../host/file-lock.js';
 import { formatTail } from '../host/log-tail.js';
-import { cachedStep } from './step.js';
+import { lockedCachedStep } from './step.js';
 
 /** The hash file in a wheelhouse: one `name==version --hash=sha256:...` line per wheel. */
 export const WHEELHOUSE_REQUIREMENTS = 'requirements.wheels';
@@ -68,50 +67,46 @@ export async function ensureWheelhouse(lockFile: string, python: string, cacheDi
   const lockText = readFileSync(lockFile, 'utf8');
   const dir = wheelhouseDirFor(cacheDir, lockText);
   const logFile = path.join(cacheDir, 'logs', `wheelhouse-${path.basename(dir)}.log`);
-  const done = async () => (existsSync(path.join(dir, MARKER)) ? dir : undefined);
-  return cachedStep(
+  return lockedCachedStep({
     out,
-    `wheelhouse of ${path.basename(lockFile)}`,
-    done,
-    () =>
-      withFileLock(
-        `${dir}.lock`,
-        signal,
-        (pid) => out.info(`waiting for another command (pid ${pid}) building the same wheelhouse...`),
-        async () => {
-          if (await done()) return dir;
-          const tmp = `${dir}.partial`;
-          rmSync(tmp, { recursive: true, force: true });
-          mkdirSync(tmp, { recursive: true });
-          mkdirSync(path.dirname(logFile), { recursive: true });
-          const r = await execa(python, ['-m', 'pip', 'wheel', '--no-input', '--disable-pip-version-check', '--no-deps', '--require-hashes', '-r', lockFile, '-w', tmp], {
-            stdout: { file: logFile },
-            stderr: { file: logFile, append: true },
-            cancelSignal: signal,
-            reject: false,
-          });
-          if (signal.aborted) throw new AbortedError();
-          if (r.failed) {
-            throw new PrerequisiteError(
-              `building the wheelhouse of ${lockFile} failed\n${formatTail(logFile)}`,
-              `read ${logFile}; fix the cause (network access to PyPI, disk space), then rerun`,
-            );
-          }
-          const files = readdirSync(tmp).filter((f) => f.endsWith('.whl'));
-          const pins = lockPins(lockText);
-          const got = new Map(files.map((f) => [wheelNameVersion(f).name, wheelNameVersion(f).version]));
-          const missing = [...pins].filter(([name, version]) => got.get(name) !== version).map(([n, v]) => `${n}==${v}`);
-          if (missing.length > 0) {
-            throw new PrerequisiteError(`the wheelhouse of ${lockFile} lacks ${missing.join(', ')}`, `read ${logFile}, then rerun`);
-          }
-          const wheels = await Promise.all(files.map(async (file) => ({ file, sha256: await sha256File(path.join(tmp, file)) })));
-          writeFileSync(path.join(tmp, WHEELHOUSE_REQUIREMENTS), renderWheelRequirements(wheels));
-          writeFileSync(path.join(tmp, MARKER), '');
-          rmSync(dir, { recursive: true, force: true });
-          renameSync(tmp, dir);
-          return dir;
-        },
-      ),
-    `log: ${logFile}`,
-  );
+    what: `wheelhouse of ${path.basename(lockFile)}`,
+    detail: `log: ${logFile}`,
+    lock: `${dir}.lock`,
+    signal,
+    holder: 'command',
+    doing: 'building the same wheelhouse',
+    done: () => (existsSync(path.join(dir, MARKER)) ? dir : undefined),
+    make: async () => {
+      const tmp = `${dir}.partial`;
+      rmSync(tmp, { recursive: true, force: true });
+      mkdirSync(tmp, { recursive: true });
+      mkdirSync(path.dirname(logFile), { recursive: true });
+      const r = await execa(python, ['-m', 'pip', 'wheel', '--no-input', '--disable-pip-version-check', '--no-deps', '--require-hashes', '-r', lockFile, '-w', tmp], {
+        stdout: { file: logFile },
+        stderr: { file: logFile, append: true },
+        cancelSignal: signal,
+        reject: false,
+      });
+      if (signal.aborted) throw new AbortedError();
+      if (r.failed) {
+        throw new PrerequisiteError(
+          `building the wheelhouse of ${lockFile} failed\n${formatTail(logFile)}`,
+          `read ${logFile}; fix the cause (network access to PyPI, disk space), then rerun`,
+        );
+      }
+      const files = readdirSync(tmp).filter((f) => f.endsWith('.whl'));
+      const pins = lockPins(lockText);
+      const got = new Map(files.map((f) => [wheelNameVersion(f).name, wheelNameVersion(f).version]));
+      const missing = [...pins].filter(([name, version]) => got.get(name) !== version).map(([n, v]) => `${n}==${v}`);
+      if (missing.length > 0) {
+        throw new PrerequisiteError(`the wheelhouse of ${lockFile} lacks ${missing.join(', ')}`, `read ${logFile}, then rerun`);
+      }
+      const wheels = await Promise.all(files.map(async (file) => ({ file, sha256: await sha256File(path.join(tmp, file)) })));
+      writeFileSync(path.join(tmp, WHEELHOUSE_REQUIREMENTS), renderWheelRequirements(wheels));
+      writeFileSync(path.join(tmp, MARKER), '');
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(tmp, dir);
+      return dir;
+    },
+  });
 }

@@ -17,9 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { AbortedError, PrerequisiteError } from '../errors.js';
 import type { Output } from '../terminal/index.js';
-import { withFileLock } from '../host/file-lock.js';
 import { formatTail } from '../host/log-tail.js';
-import { cachedStep } from './step.js';
+import { lockedCachedStep } from './step.js';
 
 /** Pins (to move to versions.json "yarnRehearsal"): the Hadoop of pyspark 3.5.6's client jars, and junit 4. */
 export const HADOOP_MINICLUSTER_VERSION = '3.3.4';
@@ -227,23 +226,21 @@ export async function ensureYarnJars(o: EnsureYarnJarsOptions): Promise<YarnJars
   const p = yarnJarsPaths(o.cacheDir, source);
   const result = (): YarnJars => ({ jarsDir: p.jarsDir, launcherDir: p.launcherDir, classpath: yarnClasspath(p.jarsDir, p.launcherDir), launcherClass: YARN_LAUNCHER_CLASS });
   const ready = () => isComplete(p.jarsDir) && existsSync(path.join(p.launcherDir, `${YARN_LAUNCHER_CLASS}.class`));
-  return cachedStep(
-    o.out,
-    'rehearsal YARN jars',
-    async () => (ready() ? result() : undefined),
-    () =>
-      withFileLock(
-        `${p.jarsDir}.lock`,
-        o.signal,
-        (pid) => o.out.info(`waiting for another set-up (pid ${pid}) fetching the YARN jars...`),
-        async () => {
-          mkdirSync(path.dirname(p.log), { recursive: true });
-          writeFileSync(p.log, '');
-          if (!isComplete(p.jarsDir)) await resolveJars(p, o);
-          if (!existsSync(path.join(p.launcherDir, `${YARN_LAUNCHER_CLASS}.class`))) await compileLauncher(p, o, source);
-          return result();
-        },
-      ),
-    `hadoop-minicluster ${HADOOP_MINICLUSTER_VERSION} + junit ${JUNIT_VERSION} from Maven Central via mvn, ~100 MB; log: ${p.log}`,
-  );
+  return lockedCachedStep({
+    out: o.out,
+    what: 'rehearsal YARN jars',
+    detail: `hadoop-minicluster ${HADOOP_MINICLUSTER_VERSION} + junit ${JUNIT_VERSION} from Maven Central via mvn, ~100 MB; log: ${p.log}`,
+    lock: `${p.jarsDir}.lock`,
+    signal: o.signal,
+    holder: 'set-up',
+    doing: 'fetching the YARN jars',
+    done: () => (ready() ? result() : undefined),
+    make: async () => {
+      mkdirSync(path.dirname(p.log), { recursive: true });
+      writeFileSync(p.log, '');
+      if (!isComplete(p.jarsDir)) await resolveJars(p, o);
+      if (!existsSync(path.join(p.launcherDir, `${YARN_LAUNCHER_CLASS}.class`))) await compileLauncher(p, o, source);
+      return result();
+    },
+  });
 }

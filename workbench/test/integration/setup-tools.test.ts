@@ -73,7 +73,8 @@ describe('ensureSampleData', () => {
     expect(classes).toHaveLength(12);
     expect(readdirSync(path.join(a, 'Banana')).sort()).toEqual(['0_100.jpg', '1_100.jpg', '2_100.jpg', '3_100.jpg']);
     expect(digestTree(a)).toEqual(digestTree(b));
-    expect(first.lines[0]).toMatch(/^sample data: generated: 48 images, 12 classes/);
+    expect(first.lines[0]).toMatch(/^installing sample data \(.*fruits-synthetic\)\.\.\.$/);
+    expect(first.lines[1]).toMatch(/^sample data: generated: 48 images, 12 classes/);
 
     const again = recorder();
     await ensureSampleData(cfg, tools, again.out, new AbortController().signal, { dir: a, perClass: 4 });

@@ -2,12 +2,14 @@
  * sample-data/download.py (`make data`): the offline message and the extraction of N images per class, on a
  * small zip in the Fruits-360 layout built here. Standard-library python, no network (127.0.0.1 only).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { zipSync } from 'fflate';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sampleIsCurrent } from '../../src/setup/sample-data.js';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const SCRIPT = path.join(ROOT, 'sample-data', 'download.py');
@@ -68,5 +70,34 @@ describe('sample-data/download.py', () => {
     const r = await execa(PYTHON, [SCRIPT, '--zip', bad, '--out', path.join(dir, 'out')], { reject: false });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('is not a valid zip');
+  });
+});
+
+describe('sampleIsCurrent (the cache check of the synthetic sample, before the lock and the python)', () => {
+  const script = path.join(ROOT, 'sample-data', 'generate.py');
+  const source = createHash('sha256').update(readFileSync(script)).digest('hex').slice(0, 12);
+  function folder(marker: Record<string, unknown>, perClass: number): string {
+    const dir = temp();
+    for (const c of ['Kiwi', 'Banana']) {
+      mkdirSync(path.join(dir, c));
+      for (let n = 0; n < perClass; n++) writeFileSync(path.join(dir, c, `${n}_100.jpg`), 'jpg');
+    }
+    writeFileSync(path.join(dir, '.generator.json'), JSON.stringify(marker));
+    return dir;
+  }
+  const marker = { generator_version: 1, generator_sha256: source, seed: 360, per_class: 3, classes: ['Kiwi', 'Banana'] };
+
+  it('current when the marker names this generator and these arguments and every image is there', () => {
+    expect(sampleIsCurrent(folder(marker, 3), script, { perClass: 3, seed: 360 })).toBe(true);
+  });
+
+  it('not current for other arguments, another generator, a missing image or no marker', () => {
+    expect(sampleIsCurrent(folder(marker, 3), script, { perClass: 4, seed: 360 })).toBe(false);
+    expect(sampleIsCurrent(folder(marker, 3), script, { perClass: 3, seed: 1 })).toBe(false);
+    expect(sampleIsCurrent(folder({ ...marker, generator_sha256: '000000000000' }, 3), script, { perClass: 3, seed: 360 })).toBe(false);
+    const dir = folder(marker, 3);
+    rmSync(path.join(dir, 'Kiwi', '2_100.jpg'));
+    expect(sampleIsCurrent(dir, script, { perClass: 3, seed: 360 })).toBe(false);
+    expect(sampleIsCurrent(temp(), script, { perClass: 3, seed: 360 })).toBe(false);
   });
 });
