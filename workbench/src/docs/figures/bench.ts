@@ -11,12 +11,12 @@ export function endToEnd(s: FigureSources): string {
   if (!r) return notMeasured('end-to-end');
   const stageNames: string[] = [];
   for (const size of r.sizes) for (const k of [...Object.keys(size.job.stages_s), ...Object.keys(size.bare.stages_s)]) if (!stageNames.includes(k)) stageNames.push(k);
-  const header = ['seconds', ...r.sizes.flatMap((z) => [`job, ${count(z.images)} images`, `script, ${count(z.images)} images`])];
+  const header = ['seconds', ...r.sizes.flatMap((z) => [`job, ${count(z.images)} images (model cache ${z.job.model_cache})`, `script, ${count(z.images)} images`])];
   const cell = (v: number | undefined) => (v === undefined ? '-' : fixed(v, 1));
   const rows = stageNames.map((st) => [st, ...r.sizes.flatMap((z) => [cell(z.job.stages_s[st]), cell(z.bare.stages_s[st])])]);
   rows.push(['**total**', ...r.sizes.flatMap((z) => [`**${fixed(z.job.total_s, 1)}**`, `**${fixed(z.bare.total_s, 1)}**`])]);
   rows.push(['whole command (stack, upload, job, download)', ...r.sizes.flatMap((z) => [fixed(z.job.command_s, 1), '-'])]);
-  const engines = [...new Set(r.sizes.map((z) => `${z.job.engine} (converted-model cache ${z.job.model_cache})`))].join(', ');
+  const engines = [...new Set(r.sizes.map((z) => z.job.engine))].join(', ');
   const ratios = r.sizes
     .map((z) => {
       const x = r.ratios.job_vs_bare_keras[String(z.images)] ?? z.bare.total_s / z.job.total_s;
@@ -24,7 +24,7 @@ export function endToEnd(s: FigureSources): string {
     })
     .join('; ');
   return [
-    `The job through the workbench's local stack (MinIO + S3A, Spark \`local[*]\`, engine ${engines}) against`,
+    `The job through the workbench's local stack (MinIO + S3A, Spark \`local[*]\`, engine ${engines}; a converted-model cache miss means the run converted the model itself) against`,
     '`pipeline/bench/bare_script.py` (one process: decode, Keras, numpy PCA), same images, same run,',
     `${measured(r)}:`,
     '',
