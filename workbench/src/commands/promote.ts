@@ -15,19 +15,16 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { Command } from 'commander';
 import type { EuRegion } from '../config/schema.js';
 import { resolveFlagPath } from '../config/specs.js';
 import { PlanRefusedError } from '../errors.js';
-import { cleanupClusters } from '../emr/cleanup.js';
 import { createAwsClients, type AwsClients } from '../emr/clients.js';
-import { systemClock } from '../emr/clock.js';
 import type { ExecutorTiming } from '../emr/executor.js';
 import { emrProfileOf, type PromotePlan } from '../emr/plan.js';
 import { loadPlan, writePlan } from '../emr/plan-file.js';
 import { assertEuRegion } from '../emr/region-guard.js';
-import { cloneIdOf, emrTarget, parityAgainstLocal, type PromoteParity } from '../targets/emr.js';
+import { emrTarget, parityAgainstLocal, type PromoteParity } from '../targets/emr.js';
 import { rehearsalTarget } from '../targets/rehearsal.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
@@ -148,25 +145,6 @@ export function createPromoteCommand(deps: PromoteDeps): CommandSpec {
       }
       const region = assertEuRegion(savedPlan?.region ?? emrProfileOf(cfg).region);
 
-      if (o.cleanup) {
-        const c = clients(region);
-        const me = await c.sts.send(new GetCallerIdentityCommand({})).then((r) => r.Arn, () => undefined);
-        await cleanupClusters(c.emr, { region, out: ctx.out, clock: systemClock, me: { clone: cloneIdOf(cfg.root), identity: me }, all: Boolean(o.all) });
-        return 0;
-      }
-
-      if (o.rehearse) {
-        const rehearsal = rehearsalTarget(cfg, ctx, { region, localRun: o.localRun });
-        const plan = savedPlan ?? (await rehearsal.plan());
-        const described = rehearsal.describe(plan);
-        described.pop(); // the plan's JSON: --plan-out writes it
-        for (const line of described) ctx.out.info(line);
-        ctx.out.info('rehearsal: the plan above runs on this machine (no AWS call, no cost)');
-        const outcome = await rehearsal.execute(plan);
-        for (const line of outcome.summary) ctx.out.result(line);
-        return 0;
-      }
-
       const target = emrTarget(cfg, ctx, {
         region,
         dryRun: Boolean(o.dryRun),
@@ -176,17 +154,30 @@ export function createPromoteCommand(deps: PromoteDeps): CommandSpec {
         timing: deps.timing,
         beforeExecute: o.yes ? undefined : (plan) => confirm(plan, ctx),
       });
+      if (o.cleanup) {
+        await target.cleanup({ all: Boolean(o.all) });
+        return 0;
+      }
+
+      if (o.rehearse) {
+        const rehearsal = rehearsalTarget(cfg, ctx, { region, localRun: o.localRun });
+        const plan = savedPlan ?? (await rehearsal.plan());
+        for (const line of rehearsal.describe(plan)) ctx.out.info(line);
+        ctx.out.info('rehearsal: the plan above runs on this machine (no AWS call, no cost)');
+        const outcome = await rehearsal.execute(plan);
+        for (const line of outcome.summary) ctx.out.result(line);
+        return 0;
+      }
+
       const plan = savedPlan ?? (await target.plan());
       // The summary for people, then the plan itself as JSON (printed by --dry-run).
-      const described = target.describe(plan);
-      const json = described.pop()!;
-      for (const line of described) ctx.out.info(line);
+      for (const line of target.describe(plan)) ctx.out.info(line);
       if (o.dryRun) {
         if (o.planOut) {
           await writePlan(path.resolve(cwd, o.planOut), plan);
           ctx.out.info(`wrote the plan to ${o.planOut}`);
         }
-        ctx.out.result(json);
+        ctx.out.result(target.toJson(plan));
         ctx.out.info('dry run: nothing was sent to AWS');
         return 0;
       }

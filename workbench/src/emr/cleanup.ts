@@ -5,6 +5,7 @@
  * Clusters without the workbench tag are never touched, whoever started them.
  */
 import { DescribeClusterCommand, ListClustersCommand, type EMRClient } from '@aws-sdk/client-emr';
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { Output } from '../terminal/index.js';
 import { toCloudError } from './aws-errors.js';
 import type { Clock } from './clock.js';
@@ -63,4 +64,16 @@ export async function cleanupClusters(
   const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
   if (failed) throw failed.reason;
   return ours;
+}
+
+/**
+ * `--cleanup` as one call: who the caller is (best effort: it only widens "this clone" to "this clone or this
+ * identity"), then cleanupClusters.
+ */
+export async function cleanupOwnClusters(
+  clients: { emr: EMRClient; sts: STSClient },
+  o: { region: string; out: Output; clock: Clock; clone: string; all?: boolean },
+): Promise<FoundCluster[]> {
+  const identity = await clients.sts.send(new GetCallerIdentityCommand({})).then((r) => r.Arn, () => undefined);
+  return cleanupClusters(clients.emr, { region: o.region, out: o.out, clock: o.clock, me: { clone: o.clone, identity }, all: o.all });
 }

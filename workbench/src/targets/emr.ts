@@ -21,6 +21,8 @@ import type { EuRegion, WorkbenchConfig } from '../config/schema.js';
 import { ConfigError, ParityError, type PlanRefusedError } from '../errors.js';
 import { preparePromoteArtifact } from '../emr/artifact-files.js';
 import { toCloudError } from '../emr/aws-errors.js';
+import { cleanupOwnClusters } from '../emr/cleanup.js';
+import { systemClock } from '../emr/clock.js';
 import type { AwsClients } from '../emr/clients.js';
 import { executePromotePlan, type ExecutorTiming } from '../emr/executor.js';
 import { fileSha256, findReference, referenceRefusal, type LocalRun, type PlannedRun } from '../emr/local-run.js';
@@ -42,7 +44,7 @@ import { describeFile, scanImageFolder } from '../storage/local-folder.js';
 import { joinKey, toEmrUri } from '../storage/s3-uri.js';
 import { runRecord, writeRunRecord } from '../run/run-record.js';
 import { writeRunReport } from './run-report.js';
-import type { ExecutionTarget, RunOutcome } from './target.js';
+import type { CloudTarget, RunOutcome } from './target.js';
 
 /** Compares the EMR run with the local run; injectable for tests. */
 export type PromoteParity = (a: {
@@ -173,7 +175,7 @@ async function plannedRunOf(artifactSha256: string, weights: PromotePlanWeights,
   return { artifactSha256, engine: cfg.job.engine, precision: cfg.job.precision, weights: w };
 }
 
-export function emrTarget(cfg: WorkbenchConfig, ctx: RunContext, o: EmrTargetOptions): ExecutionTarget<PromotePlan> {
+export function emrTarget(cfg: WorkbenchConfig, ctx: RunContext, o: EmrTargetOptions): CloudTarget<PromotePlan> {
   const profile = emrProfileOf(cfg);
   /** The local run this target checked its plan against (set by plan(); a saved plan is checked in execute()). */
   let reference: LocalRun | undefined;
@@ -227,8 +229,10 @@ export function emrTarget(cfg: WorkbenchConfig, ctx: RunContext, o: EmrTargetOpt
       });
     },
 
-    describe(plan) {
-      return [...summarizePlan(plan), JSON.stringify(sealPlan(plan), null, 2)];
+    describe: (plan) => summarizePlan(plan),
+    toJson: (plan) => JSON.stringify(sealPlan(plan), null, 2),
+    cleanup: async ({ all }) => {
+      await cleanupOwnClusters(o.clients(o.region), { region: o.region, out: ctx.out, clock: systemClock, clone: cloneIdOf(cfg.root), all });
     },
 
     async execute(plan): Promise<RunOutcome> {

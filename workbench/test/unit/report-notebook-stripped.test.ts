@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { perClassSubset } from '../../src/commands/notebook.js';
+import { perClassSubset } from '../../src/targets/notebook.js';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const dir = path.join(ROOT, 'notebooks');
