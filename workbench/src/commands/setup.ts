@@ -45,7 +45,7 @@ export const command: CommandSpec = {
       return 0;
     }
     const data = await ensureSampleData(cfg, tools, ctx.out, ctx.signal);
-    const weights = await resolveWeights(cfg, tools, ctx.out, ctx.signal);
+    const weights = await resolveWeights(cfg, tools, ctx.out, ctx.signal, ctx.env);
     ctx.out.result(`set-up complete (cache: ${cfg.cacheDir})`);
     ctx.out.result(`  python:      ${tools.python}`);
     ctx.out.result(`  spark:       ${tools.sparkHome}`);

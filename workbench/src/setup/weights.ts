@@ -126,7 +126,7 @@ export async function resolveWeights(
   tools: ToolPaths,
   out: Output,
   signal: AbortSignal,
-  env: Record<string, string | undefined> = process.env,
+  env: Record<string, string | undefined>,
   opts: ResolveWeightsOptions = {},
 ): Promise<ResolvedWeights> {
   const w = cfg.job.weights;

@@ -3,7 +3,8 @@
  *   1. no import cycle between folders (a top-level file such as errors.ts counts as a folder of its own);
  *   2. layers: a folder imports only from its own layer or the layers below it, so nothing imports commands/
  *      but cli.ts, and nothing below targets/ imports targets/ or bench/;
- *   3. stack/ imports nothing of setup/: what the stack needs from set-up comes in as values.
+ *   3. stack/ imports nothing of setup/: what the stack needs from set-up comes in as values;
+ *   4. only process entries (cli.ts, the Docker driver process) read process.env.
  * Every relative import counts, `import type` included (a type is a dependency for the next reader too).
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -92,6 +93,16 @@ describe('layers of workbench/src', () => {
   it('imports point down: nothing imports commands/ but cli.ts, nothing below targets/ imports targets/ or bench/', () => {
     const upward = [...graph].flatMap(([from, tos]) => [...tos].filter(([to]) => layerOf(to) < layerOf(from)).map(([, example]) => example));
     expect(upward).toEqual([]);
+  });
+
+  it('only process entries read process.env; everything else gets the env from its command (context.ts)', () => {
+    const entries = ['cli.ts', path.join('stack', 'docker', 'driver-run.ts')];
+    const readers = sourceFiles(SRC)
+      .filter((f) => !entries.includes(path.relative(SRC, f)))
+      .flatMap((f) => readFileSync(f, 'utf8').split('\n').map((line, i) => ({ line, at: `${path.relative(SRC, f)}:${i + 1}` })))
+      .filter(({ line }) => /process\.env\b/.test(line) && !/^\s*(\/?\*|\/\/)/.test(line))
+      .map(({ at }) => at);
+    expect(readers).toEqual([]);
   });
 
   it('stack/ takes what it needs from set-up as values', () => {
