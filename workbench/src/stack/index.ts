@@ -57,13 +57,19 @@ export async function startStack(cfg: WorkbenchConfig, tools: StackTools, scope:
   const stateDir = stateDirOf(cfg);
   const choice = await selectBackend(cfg.stack.backend, dockerProbe(env));
   out.info(`stack: ${choice.reason}`);
-  const { file: credentialsFile, credentials } = loadOrCreateCredentials(stateDir);
+  const lockOptions = { stateDir, keep: opts.keep, out, signal: scope.signal };
   if (choice.backend === 'docker') {
     if (!opts.wheelhouse) throw new Error('the Docker backend needs set-up\'s wheelhouse (startStack option wheelhouse)');
+    const { credentials } = loadOrCreateCredentials(stateDir);
+    // The images are built (or found cached) before the lock: they have locks of their own.
     const docker = await dockerBackend({ cfg, shape, stateDir, credentials, scope, out, env, tools, wheelhouse: opts.wheelhouse });
-    return reuseOrStart(docker, { stateDir, keep: opts.keep, out, signal: scope.signal });
+    return reuseOrStart(docker, lockOptions);
   }
-  return reuseOrStart(nativeBackend({ cfg, tools, shape, stateDir, credentialsFile, credentials, scope, out, env }), { stateDir, keep: opts.keep, out, signal: scope.signal });
+  // Credentials under the lock: two first commands at once must not generate two sets for one MinIO.
+  return reuseOrStart(() => {
+    const { file: credentialsFile, credentials } = loadOrCreateCredentials(stateDir);
+    return nativeBackend({ cfg, tools, shape, stateDir, credentialsFile, credentials, scope, out, env });
+  }, lockOptions);
 }
 
 /** Stops a kept stack (or the remains of an interrupted one). False when nothing was running. */

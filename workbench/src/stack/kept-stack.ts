@@ -64,9 +64,12 @@ export function ownedElsewhereError(what: string, ownerPid: number, o: { onePer:
     : new ServiceError(`${what} belongs to a workbench command that is still running (pid ${ownerPid})`, `wait for it to finish, or stop it (Ctrl-C in its terminal); ${o.onePer}`);
 }
 
-/** Reuses the kept stack when it can, otherwise replaces what is there with a new one. */
+/**
+ * Reuses the kept stack when it can, otherwise replaces what is there with a new one. A backend given as a
+ * function is made under the lock (the native backend reads or creates the state folder's credentials there).
+ */
 export async function reuseOrStart<F extends FoundStack, S extends StartedStack>(
-  backend: StackBackend<F, S>,
+  backendOf: StackBackend<F, S> | (() => StackBackend<F, S>),
   o: { stateDir: string; keep: boolean; out: Output; signal: AbortSignal },
 ): Promise<S> {
   const { out } = o;
@@ -75,6 +78,7 @@ export async function reuseOrStart<F extends FoundStack, S extends StartedStack>
     o.signal,
     (pid) => out.info(`waiting for another workbench command (pid ${pid}) starting the stack...`),
     async () => {
+      const backend = typeof backendOf === 'function' ? backendOf() : backendOf;
       const found = await backend.find();
       const decision = decideFound(found);
       if (decision.action === 'refuse') throw ownedElsewhereError(backend.what, decision.ownerPid, { onePer: backend.onePer });
