@@ -24,6 +24,8 @@ export interface ScaleSize {
   copies: number;
   input: string;
   engine: string;
+  /** The job's converted-model cache (manifest engine.model_cache): miss = the driver converted the model in this run. */
+  model_cache: string;
   /** The whole `npm run local` (stack start, mirror upload, job, download, report). */
   command_s: number;
   command_images_per_s: number;
@@ -95,7 +97,7 @@ export async function benchScaleSize(cfg: WorkbenchConfig, ctx: RunContext, o: {
     peaks = sampler.stop();
   }
   const commandS = (performance.now() - t0) / 1000;
-  const m = outcome.manifest as typeof outcome.manifest & { engine?: { name?: string } };
+  const m = outcome.manifest as typeof outcome.manifest & { engine?: { name?: string; model_cache?: string } };
   const stages = Object.fromEntries(Object.entries(m.timings_s).filter(([k]) => k !== 'total'));
   const jobStep = jobStepSeconds(outcome.summary) ?? m.timings_s.total ?? commandS;
   const spark = m.spark as { tasks?: unknown; partitions?: unknown };
@@ -107,6 +109,7 @@ export async function benchScaleSize(cfg: WorkbenchConfig, ctx: RunContext, o: {
     copies: o.copies,
     input: o.input,
     engine: m.engine?.name ?? cfg.job.engine,
+    model_cache: m.engine?.model_cache ?? 'off',
     command_s: Number(commandS.toFixed(1)),
     command_images_per_s: Number((images / commandS).toFixed(2)),
     job_step_s: Number(jobStep.toFixed(1)),

@@ -52,6 +52,9 @@ export function forecastLines(plan: PromotePlan): string[] {
       `${f.run.step.ratePerCore} images/s per core x ${VCPU_DERATE} per vCPU (hyperthread derate, forecast/assumptions.ts); ` +
       `bounded wait ${plan.plannedMinutes} min (forecast x 1.5 + 10, within the budget)`,
     `  table     the same cluster type${nodes.requested === 'auto' ? `, core nodes auto (target ${nodes.targetMinutes} min; * = no count meets it, the fastest shown)` : ''}:`,
-    ...formatForecastTable(f.table).map((l, i) => `            ${l}${i > 0 && f.table[i - 1]?.overTarget ? ' *' : ''}`),
+    ...formatForecastTable(f.table).map((l, i) => {
+      const row = i > 0 ? f.table[i - 1] : undefined;
+      return `            ${l}${row?.overTarget ? ' *' : ''}${row && row.totalEur > plan.budgetEur ? ' (over the budget)' : ''}`;
+    }),
   ];
 }
