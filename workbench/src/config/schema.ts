@@ -139,7 +139,7 @@ export const EmrProfileSchema = z
      * Core nodes to plan, overriding core.count: a number, or 'auto' = the cheapest count whose forecast run
      * (provisioning to teardown) ends within targetMinutes (forecast/auto-nodes.ts). Flag: --core-nodes.
      */
-    coreNodes: z.union([z.number().int().min(1).max(20), z.literal('auto')]).optional(),
+    coreNodes: z.union([z.number().int().min(1).max(20), z.literal('auto')], { error: "must be a whole number from 1 to 20, or 'auto'" }).optional(),
     spot: z.boolean().default(false),
     /** Auto-termination after this much idle time, a safety net behind the workbench's own teardown. */
     idleTimeoutMinutes: z.number().int().min(5).max(24 * 60).default(30),
