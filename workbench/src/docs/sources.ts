@@ -10,7 +10,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { loadConfig } from '../config/load.js';
-import type { EmrProfile } from '../config/schema.js';
+import type { EmrProfile, WorkbenchConfig } from '../config/schema.js';
+import { ConfigError } from '../errors.js';
+import { parseThroughputProfile, REFRESH_COMMAND, THROUGHPUT_PROFILE_FILE, type Engine, type ThroughputProfile } from '../forecast/profile.js';
 import { MachineSchema } from './machine.js';
 
 const stamped = { measured_at: z.string().min(10), machine: MachineSchema };
@@ -53,11 +55,33 @@ export const DockerResultSchema = z.object({
   ratios: z.object({ native_vs_docker: z.number() }),
 });
 
+const mib = z.number().nullable();
+export const ScaleResultSchema = z.object({
+  ...stamped,
+  sizes: z
+    .array(
+      z.object({
+        images: z.number().int().positive(),
+        engine: z.string(),
+        command_s: z.number(),
+        command_images_per_s: z.number(),
+        job_step_s: z.number(),
+        job_images_per_s: z.number(),
+        tasks: z.number().int().nullable(),
+        counts: z.object({ inputs: z.number(), featurized: z.number(), errors: z.number() }),
+        memory: z.object({ driver_jvm_mb: mib, driver_python_mb: mib, executor_mb: mib, python_worker_mb: mib }),
+      }),
+    )
+    .min(1),
+  goals: z.array(z.object({ what: z.string(), value: z.number().nullable(), threshold: z.number(), kind: z.enum(['min', 'max']), met: z.boolean().nullable() })),
+});
+
 /** Each bench result the docs cite, with the command that writes it. */
 export const BENCH_RESULTS = {
   'end-to-end': { file: 'bench-results/end-to-end.json', schema: EndToEndResultSchema, command: 'npm run bench -- --only end-to-end' },
   featurize: { file: 'bench-results/featurize.json', schema: FeaturizeResultSchema, command: 'npm run bench -- --only featurize' },
   docker: { file: 'bench-results/docker.json', schema: DockerResultSchema, command: 'npm run bench -- --only docker' },
+  scale: { file: 'bench-results/scale.json', schema: ScaleResultSchema, command: 'npm run bench -- --only scale' },
 } as const;
 export type BenchName = keyof typeof BENCH_RESULTS;
 export type BenchResult<K extends BenchName> = z.infer<(typeof BENCH_RESULTS)[K]['schema']>;
@@ -78,11 +102,17 @@ export interface FigureSources {
   bench<K extends BenchName>(name: K): BenchResult<K> | undefined;
   /** The committed workbench.yaml's `emr` profile, no env or flag applied. */
   emrProfile(): EmrProfile;
+  /** The committed workbench.yaml's default engine (job.engine). */
+  engine(): Engine;
+  /** The committed throughput profile the forecast reads (bench-results/throughput-profile.json), or undefined when absent. */
+  throughput(): ThroughputProfile | undefined;
 }
 
 export function repoSources(root: string): FigureSources {
   const cache = new Map<BenchName, unknown>();
-  let profile: EmrProfile | undefined;
+  let cfg: WorkbenchConfig | undefined;
+  let throughput: { value: ThroughputProfile | undefined } | undefined;
+  const config = () => (cfg ??= loadConfig({ root, env: {}, flags: { profile: 'emr' } }));
   return {
     root,
     bench<K extends BenchName>(name: K): BenchResult<K> | undefined {
@@ -112,12 +142,25 @@ export function repoSources(root: string): FigureSources {
       return value;
     },
     emrProfile(): EmrProfile {
-      if (!profile) {
-        const cfg = loadConfig({ root, env: {}, flags: { profile: 'emr' } });
-        if (cfg.profile.kind !== 'emr') throw new FigureSourceError('the committed workbench.yaml has no emr profile', 'restore profiles.emr in workbench.yaml');
-        profile = cfg.profile;
-      }
+      const profile = config().profile;
+      if (profile.kind !== 'emr') throw new FigureSourceError('the committed workbench.yaml has no emr profile', 'restore profiles.emr in workbench.yaml');
       return profile;
+    },
+    engine: () => config().job.engine,
+    throughput(): ThroughputProfile | undefined {
+      if (!throughput) {
+        const abs = path.join(root, THROUGHPUT_PROFILE_FILE);
+        if (!existsSync(abs)) throughput = { value: undefined };
+        else {
+          try {
+            throughput = { value: parseThroughputProfile(JSON.parse(readFileSync(abs, 'utf8')), THROUGHPUT_PROFILE_FILE) };
+          } catch (err) {
+            if (!(err instanceof ConfigError) && !(err instanceof SyntaxError)) throw err;
+            throw new FigureSourceError(`${THROUGHPUT_PROFILE_FILE} cannot be cited: ${err.message.split('\n').slice(0, 3).join(' ')}`, `rebuild it with \`${REFRESH_COMMAND}\``);
+          }
+        }
+      }
+      return throughput.value;
     },
   };
 }

@@ -65,6 +65,35 @@ export function featurize(s: FigureSources): string {
   ].join('\n');
 }
 
+/** The scale bench: the whole command and the job step per input size, the processes' peak memory, the issue's goals. */
+export function scale(s: FigureSources): string {
+  const r = s.bench('scale');
+  if (!r) return notMeasured('scale');
+  const mb = (x: number | null) => (x === null ? '-' : String(x));
+  const rows = r.sizes.map((z) => [
+    count(z.images),
+    `${fixed(z.command_s, 1)} (${fixed(z.command_images_per_s, 1)})`,
+    `${fixed(z.job_step_s, 1)} (${fixed(z.job_images_per_s, 1)})`,
+    z.tasks === null ? '-' : String(z.tasks),
+    `${count(z.counts.featurized)} + ${count(z.counts.errors)} errors`,
+    mb(z.memory.driver_jvm_mb),
+    mb(z.memory.driver_python_mb),
+    mb(z.memory.executor_mb),
+    mb(z.memory.python_worker_mb),
+  ]);
+  const goals = r.goals.map((g) => `- ${g.what}: ${g.value === null ? 'not measured' : ratio(g.value)} (goal ${g.kind === 'min' ? 'at least' : 'at most'} ${g.threshold}): ${g.met === null ? 'not measured' : g.met ? 'met' : '**not met**'}`);
+  return [
+    `The local stack (\`npm run local\`, MinIO + S3A, Spark \`local[*]\`, engine ${[...new Set(r.sizes.map((z) => z.engine))].join(', ')}) on the shared sample replicated with distinct keys, ${measured(r)}:`,
+    '',
+    table(['images', 'whole command, s (images/s)', 'job step, s (images/s)', 'tasks', 'featurized', 'driver JVM, MiB', 'driver Python, MiB', 'executor, MiB', 'one Python worker, MiB'], rows),
+    '',
+    'Goals (issue 20), same run:',
+    ...goals,
+    '',
+    sourceLine(`\`${BENCH_RESULTS.scale.file}\``),
+  ].join('\n');
+}
+
 /** The README's headline figures: one line per bench, each with its date. */
 export function benchSummary(s: FigureSources): string {
   const lines: string[] = [];
@@ -79,6 +108,12 @@ export function benchSummary(s: FigureSources): string {
     e
       ? `- End to end, job against the single-process script (> 1: the job is faster): ${e.sizes.map((z) => `${ratio(e.ratios.job_vs_bare_keras[String(z.images)] ?? z.bare.total_s / z.job.total_s)} at ${count(z.images)} images`).join(', ')} (${measured(e)}).`
       : `- End to end: ${notMeasured('end-to-end')}`,
+  );
+  const sc = s.bench('scale');
+  lines.push(
+    sc
+      ? `- Scale, whole command on the local stack: ${sc.sizes.map((z) => `${fixed(z.command_images_per_s, 1)} images/s at ${count(z.images)} images`).join(', ')} (${measured(sc)}).`
+      : `- Scale: ${notMeasured('scale')}`,
   );
   const d = s.bench('docker');
   lines.push(

@@ -1,0 +1,57 @@
+/** The bench blocks render what the result files say, and say which command writes a result that is absent. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { benchSummary, endToEnd, scale } from '../../src/docs/figures/bench.js';
+import { repoSources } from '../../src/docs/sources.js';
+
+const machine = { cpu_model: 'Test CPU', cores: 2, memory_gib: 8 };
+const side = (total: number) => ({ stages_s: { read: 1, featurize: total - 1 }, total_s: total });
+
+describe('bench figure blocks', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'docs-bench-'));
+    mkdirSync(path.join(root, 'bench-results'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  const write = (name: string, data: unknown) => writeFileSync(path.join(root, 'bench-results', `${name}.json`), JSON.stringify(data));
+
+  it('end-to-end: a column per size and side, the ratio from the file, the machine and date', () => {
+    write('end-to-end', {
+      measured_at: '2026-12-04T10:00:00Z',
+      machine,
+      sizes: [{ images: 3120, job: { ...side(40), command_s: 50, engine: 'onnxruntime', model_cache: 'hit' }, bare: side(50) }],
+      ratios: { job_vs_bare_keras: { 3120: 1.25 } },
+    });
+    const text = endToEnd(repoSources(root));
+    expect(text).toContain('| seconds | job, 3,120 images (model cache hit) | script, 3,120 images |');
+    expect(text).toContain('| featurize | 39.0 | 49.0 |');
+    expect(text).toContain('**1.25x** the script (40.0 s against 50.0 s)');
+    expect(text).toContain('measured 2026-12-04 on 2 cores of Test CPU, 8 GiB');
+  });
+
+  it('scale: one row per size with memory peaks, and each goal with its verdict', () => {
+    const size = (images: number, rate: number, jvm: number | null) => ({
+      images, engine: 'onnxruntime', command_s: images / rate, command_images_per_s: rate, job_step_s: 10, job_images_per_s: 100, tasks: 4,
+      counts: { inputs: images, featurized: images, errors: 0 }, memory: { driver_jvm_mb: jvm, driver_python_mb: 200, executor_mb: null, python_worker_mb: 900 },
+    });
+    write('scale', {
+      measured_at: '2026-12-04T11:00:00Z',
+      machine,
+      sizes: [size(3120, 50, 1000), size(24960, 80, null)],
+      goals: [{ what: 'rate ratio', value: 1.6, threshold: 0.95, kind: 'min', met: true }, { what: 'driver ratio', value: null, threshold: 1.5, kind: 'max', met: null }],
+    });
+    const text = scale(repoSources(root));
+    expect(text).toContain('| 3,120 | 62.4 (50.0) | 10.0 (100.0) | 4 | 3,120 + 0 errors | 1000 | 200 | - | 900 |');
+    expect(text).toContain('| 24,960 | 312.0 (80.0) | 10.0 (100.0) | 4 | 24,960 + 0 errors | - | 200 | - | 900 |');
+    expect(text).toContain('- rate ratio: 1.6x (goal at least 0.95): met');
+    expect(text).toContain('- driver ratio: not measured (goal at most 1.5): not measured');
+  });
+
+  it('names the command that writes a missing result', () => {
+    expect(scale(repoSources(root))).toContain('`npm run bench -- --only scale` writes `bench-results/scale.json`');
+    expect(benchSummary(repoSources(root))).toContain('`npm run bench -- --only docker` writes `bench-results/docker.json`');
+  });
+});
