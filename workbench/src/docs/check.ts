@@ -82,11 +82,12 @@ export function renderDocs(root: string, sources: FigureSources, o: DocsOptions 
       if (expected === undefined) continue;
       const diff = firstDifference(b.body, expected);
       if (diff) {
+        const [actual, expectedText] = around(diff.actual, diff.expected);
         problems.push({
           file,
           block: b.name,
           line: b.openLine + 1 + diff.line,
-          message: `block "${b.name}" disagrees with its source:\n    - ${diff.actual}\n    + ${diff.expected}`,
+          message: `block "${b.name}" disagrees with its source:\n    - ${actual}\n    + ${expectedText}`,
           fix: 'run `npm run docs` (and commit the result); edit the source, not the block',
         });
       }
@@ -113,6 +114,15 @@ export function renderDocs(root: string, sources: FigureSources, o: DocsOptions 
     }
   }
   return { docs: out, problems };
+}
+
+/** Long lines (a generated sentence) cut to a window around their first differing character, so the diff reads at a glance. */
+function around(a: string, b: string, width = 60): [string, string] {
+  if (a.length <= 2 * width && b.length <= 2 * width) return [a, b];
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  const cut = (t: string) => `${i > width ? '...' : ''}${t.slice(Math.max(0, i - width), i + width)}${t.length > i + width ? '...' : ''}`;
+  return [cut(a), cut(b)];
 }
 
 export const formatProblem = (p: DocProblem) =>
