@@ -26,6 +26,7 @@ import { refreshThroughputProfile } from '../bench/profile-refresh.js';
 import { benchScaleSize, formatGoal, formatScaleSize, machineInfo, SCALE_COPIES, scaleGoals, type ScaleSize } from '../bench/scale.js';
 import { resolveWeights } from '../setup/weights.js';
 import { dockerProbe } from '../stack/backend-select.js';
+import { stampResult } from '../docs/machine.js';
 import type { CommandSpec } from './types.js';
 
 export const command: CommandSpec = {
@@ -70,6 +71,7 @@ export const command: CommandSpec = {
           const ratios = Object.fromEntries(results.map((r) => [String(r.images), Number((r.bare.total_s / r.job.total_s).toFixed(3))]));
           const file = path.join(outDir, 'end-to-end.json');
           writeFileSync(file, `${JSON.stringify({ measured_at: new Date().toISOString(), sizes: results, ratios: { job_vs_bare_keras: ratios } }, null, 2)}\n`);
+          stampResult(file); // the machine it was measured on: the docs cite it (npm run docs)
           ctx.out.result(`bench: end to end, job vs bare Keras script (> 1: the job is faster): ${Object.entries(ratios).map(([n, r]) => `${n} images ${r}x`).join(', ')} -> ${path.relative(cwd, file)}`);
         }
         if (wants('docker') && (await dockerProbe(ctx.env)()).ok) {
@@ -79,6 +81,7 @@ export const command: CommandSpec = {
           const file = path.join(outDir, 'docker.json');
           const ratio = Number((native.job.total_s / docker.job.total_s).toFixed(3));
           writeFileSync(file, `${JSON.stringify({ measured_at: new Date().toISOString(), images: native.images, native: native.job, docker: docker.job, ratios: { native_vs_docker: ratio } }, null, 2)}\n`);
+          stampResult(file);
           ctx.out.result(`bench: job time native ${native.job.total_s.toFixed(1)} s vs Docker ${docker.job.total_s.toFixed(1)} s (command ${native.job.command_s} s vs ${docker.job.command_s} s) -> ${path.relative(cwd, file)}`);
         }
         if (wants('scale')) {
@@ -128,6 +131,7 @@ export const command: CommandSpec = {
       env: { JAVA_HOME: tools.javaHome, PYSPARK_PYTHON: tools.python },
     });
     if (res.exitCode !== 0) throw new JobError(`the featurization benchmark failed (exit ${res.exitCode})`, 'see its output above');
+    stampResult(outFile);
     ctx.out.result(`bench: figures written to ${path.relative(cwd, outFile) || outFile}`);
     ctx.out.result(readFileSync(outFile, 'utf8').trim());
     if (existsSync(path.join(outDir, 'scale.json'))) await refreshProfile(cfg.root, ctx, cwd);
