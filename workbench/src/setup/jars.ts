@@ -9,7 +9,7 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import path from 'node:path';
 import type { Output } from '../terminal/index.js';
 import { downloadVerified, sha256File } from './download.js';
-import { cachedStep } from './step.js';
+import { lockedCachedStep } from './step.js';
 import type { MavenJar } from './versions.js';
 
 export const MAVEN_CENTRAL = 'https://repo1.maven.org/maven2';
@@ -62,11 +62,16 @@ export async function ensureJars(
     const file = path.join(dir, jarFileName(jar));
     const url = mavenUrl(jar, opts.baseUrl);
     paths.push(
-      await cachedStep(
+      await lockedCachedStep({
         out,
-        jarFileName(jar),
-        () => verifiedCached(file, jar, out),
-        async () => {
+        what: jarFileName(jar),
+        detail: 'from Maven Central, sha256-verified',
+        lock: `${file}.lock`,
+        signal,
+        holder: 'set-up',
+        doing: `downloading ${jarFileName(jar)}`,
+        done: () => verifiedCached(file, jar, out),
+        make: async () => {
           const task = out.task(jarFileName(jar), { unit: 'bytes' });
           try {
             await downloadVerified({ url, dest: file, sha256: jar.sha256, signal, onProgress: (done, total) => task.progress(done, total) });
@@ -76,8 +81,7 @@ export async function ensureJars(
           markVerified(file, jar);
           return file;
         },
-        'from Maven Central, sha256-verified',
-      ),
+      }),
     );
   }
   return paths;

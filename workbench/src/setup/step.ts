@@ -40,7 +40,8 @@ export async function lockedCachedStep<T>(opts: {
   holder?: string;
   /** What the other process is doing. */
   doing: string;
-  done: () => T | undefined;
+  /** Whether the result is there already (asked before the lock, and again once it is held). */
+  done: () => T | undefined | Promise<T | undefined>;
   make: () => Promise<T>;
 }): Promise<T> {
   const { out, signal, done } = opts;
@@ -49,7 +50,7 @@ export async function lockedCachedStep<T>(opts: {
     opts.what,
     async () => done(),
     () =>
-      withFileLock(opts.lock, signal, (pid) => out.info(`waiting for another ${opts.holder ?? 'process'} (pid ${pid}) ${opts.doing}...`), async () => done() ?? opts.make()),
+      withFileLock(opts.lock, signal, (pid) => out.info(`waiting for another ${opts.holder ?? 'process'} (pid ${pid}) ${opts.doing}...`), async () => (await done()) ?? opts.make()),
     opts.detail,
     opts.cachedDetail,
   );
