@@ -46,8 +46,8 @@ describe('bench figure blocks', () => {
     const text = scale(repoSources(root));
     expect(text).toContain('| 3,120 | 62.4 (50.0) | 10.0 (100.0) | 4 | 3,120 + 0 errors | 1000 | 200 | - | 900 |');
     expect(text).toContain('| 24,960 | 312.0 (80.0) | 10.0 (100.0) | 4 | 24,960 + 0 errors | - | 200 | - | 900 |');
-    expect(text).toContain('- rate ratio: 1.6x (goal at least 0.95): met');
-    expect(text).toContain('- driver ratio: not measured (goal at most 1.5): not measured');
+    expect(text).toContain('- rate ratio: 1.6x, met (goal at least 0.95)');
+    expect(text).toContain('- driver ratio: not measured in this run (goal at most 1.5)');
   });
 
   it('names the command that writes a missing result', () => {

@@ -81,7 +81,7 @@ export function scale(s: FigureSources): string {
     mb(z.memory.executor_mb),
     mb(z.memory.python_worker_mb),
   ]);
-  const goals = r.goals.map((g) => `- ${g.what}: ${g.value === null ? 'not measured' : ratio(g.value)} (goal ${g.kind === 'min' ? 'at least' : 'at most'} ${g.threshold}): ${g.met === null ? 'not measured' : g.met ? 'met' : '**not met**'}`);
+  const goals = r.goals.map((g) => `- ${g.what}: ${g.value === null ? 'not measured in this run' : `${ratio(g.value)}, ${g.met ? 'met' : '**not met**'}`} (goal ${g.kind === 'min' ? 'at least' : 'at most'} ${g.threshold})`);
   return [
     `The local stack (\`npm run local\`, MinIO + S3A, Spark \`local[*]\`, engine ${[...new Set(r.sizes.map((z) => z.engine))].join(', ')}) on the shared sample replicated with distinct keys, ${measured(r)}:`,
     '',

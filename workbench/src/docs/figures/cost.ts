@@ -40,7 +40,7 @@ export function emrCost(s: FigureSources): string {
     return [label, fixed(e.eurPerHour, 2), fixed(e.totalEur, 2), fixed(e.worstCaseEur, 2)];
   });
   return [
-    table([`cluster (${p.region})`, 'EUR per hour', `${p.plannedMinutes} planned min`, `worst case (+${p.idleTimeoutMinutes} min idle timeout)`], rows),
+    table([`cluster (${p.region})`, 'EUR per hour', `${p.plannedMinutes} min (\`plannedMinutes\`, priced when there is no forecast)`, `worst case (+${p.idleTimeoutMinutes} min idle timeout)`], rows),
     '',
     sourceLine(`\`estimateCost\` (the function the plan and the budget guard use) on the \`emr\` profile of \`workbench.yaml\`, ${priceNote()}`),
   ].join('\n');
