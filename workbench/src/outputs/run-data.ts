@@ -71,6 +71,3 @@ export interface RunData {
   /** The limits the run was read with (seed and sizes of the sample). */
   limits: ReadLimits;
 }
-
-/** True when a table's values are a sample (not every row). */
-export const valuesSampled = (t: TableSummary): boolean => t.valuesBound !== undefined;

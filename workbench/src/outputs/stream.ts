@@ -44,7 +44,7 @@ function readInRanges(metadata: FileMetaData, group: number, columns: string[]):
 }
 
 /** The table's parts, or a RunOutputError when its folder is missing. */
-export async function partsOf(source: RunSource, table: string): Promise<ParquetPart[]> {
+async function partsOf(source: RunSource, table: string): Promise<ParquetPart[]> {
   const parts = await source.parquetParts(table);
   if (!parts) {
     throw new RunOutputError(source.location, `the ${table}/ output folder is missing`, 'copy the whole run output (docs/job-contract.md lists the folders), or rerun the job');

@@ -4,7 +4,7 @@
  * the comparable region (every key ranked at or below both sides' bounds, where both hold all their keys). When
  * both tables are whole (small runs) the region is everything and the listing is exact, as it always was.
  */
-import type { KeptKey, RunData, TableSummary } from '../outputs/run-data.js';
+import type { KeptKey, TableSummary } from '../outputs/run-data.js';
 import { minBound, withinBound, type Rank, type SetDigest } from '../outputs/sample.js';
 
 export interface KeyView {
@@ -44,7 +44,3 @@ export function diffKeys(a: KeyView, b: KeyView): KeyDiff {
   return { whole, equal, onlyA, onlyB, compared: ra.length };
 }
 
-/** "a sample of 5000 keys (seed 20)" wording for checks that could only list differences in the sample. */
-export function sampleWords(run: RunData, kept: number): string {
-  return `a seeded sample of ${kept} keys (seed ${run.limits.seed})`;
-}
