@@ -12,6 +12,7 @@ import { CloudError, ParityError } from '../../src/errors.js';
 import { loadRun } from '../../src/outputs/load-run.js';
 import { RunOutputError } from '../../src/outputs/run-output-error.js';
 import { openRunSource } from '../../src/outputs/source.js';
+import { READ_LIMITS } from '../../src/outputs/sample.js';
 import { tryParseS3Uri as parseS3Uri } from '../../src/storage/s3-uri.js';
 import { baseRun, writeRun } from '../fixtures/parity/synthetic-run.js';
 
@@ -172,6 +173,20 @@ describe('loadRun from S3', () => {
     const featureGets = calls.filter((c) => c.startsWith('get runs/r1/features/part-'));
     expect(featureGets.length).toBeGreaterThan(0);
     expect(featureGets.every((c) => / \d+-\d+$/.test(c))).toBe(true);
+  });
+
+  it('samples a large run read through S3 exactly as from the folder, by ranged reads', async () => {
+    const dir = writeRun(path.join(root, `run-${++n}`), baseRun({ labels: ['Apricot', 'Banana', 'Cherry', 'Kiwi'], perLabel: 100 }), { parts: 5, pageSize: 1024 });
+    const limits = { ...READ_LIMITS, batchRows: 32, keysWhole: 100, valuesWhole: 100, sampleRows: 30 };
+    const client = fakeS3(dir);
+    const fromS3 = await loadRun(openRunSource('s3://fruits/runs/r1/', { s3Client: () => client }), limits);
+    const local = await loadRun(openRunSource(dir), limits);
+    expect(fromS3.features.size).toBe(30);
+    expect([...fromS3.features.keys()]).toEqual([...local.features.keys()]);
+    expect(fromS3.features.get([...local.features.keys()][0]!)!.features).toEqual(local.features.get([...local.features.keys()][0]!)!.features);
+    expect(fromS3.tables.features.keyDigest.toString()).toBe(local.tables.features.keyDigest.toString());
+    const gets = (client as unknown as { calls: string[] }).calls.filter((c) => c.startsWith('get runs/r1/features/part-'));
+    expect(gets.every((c) => / \d+-\d+$/.test(c))).toBe(true);
   });
 
   it('a run with no manifest in the bucket, no client, or no access', async () => {
