@@ -66,6 +66,7 @@ export function rehearsalTarget(cfg: WorkbenchConfig, ctx: RunContext, o: Rehear
     region: o.region,
     dryRun: true,
     accountId: REHEARSAL_ACCOUNT,
+    localRun: o.localRun,
     clients: () => {
       throw new Error('the rehearsal makes no AWS call');
     },

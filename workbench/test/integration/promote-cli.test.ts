@@ -8,7 +8,8 @@
  * no AWS call at all (dry run without credentials, refusals).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,9 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { imageFolder } from '../helpers/emr-fixtures.js';
+import { baseRun } from '../fixtures/parity/synthetic-run.js';
+import { packArtifact } from '../../src/job/artifact.js';
+import { runRecord } from '../../src/run/run-record.js';
 import { MOTO_ENV, motoPython, startMoto, type MotoServer } from '../helpers/moto.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -77,13 +81,36 @@ function cli(args: string[], env: Record<string, string> = {}): Child {
   return c;
 }
 
+/**
+ * A completed local run of `fruits-mini` as `npm run local` leaves it (manifest.json and run.json), made with this
+ * repo's artifact, the default engine and the given weights: what promote checks its plan against.
+ */
+function localRun(dir: string, artifactSha256: string, weights: { spec: string; source: string; sha256: string }): string {
+  mkdirSync(dir, { recursive: true });
+  const manifest = {
+    ...baseRun().manifest,
+    run_id: path.basename(dir),
+    input_uri: 's3a://fruits-workbench/inputs/fruits-mini/',
+    artifact: { sha256: artifactSha256, code_sha256: null },
+    weights: { ...weights, meaningful: weights.source !== 'random' },
+    engine: { name: 'onnxruntime', precision: 'f32', parity_safe: true, broadcast_bytes: 1 },
+  };
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+  writeFileSync(path.join(dir, 'run.json'), JSON.stringify(runRecord(path.basename(dir), 'local', 'local')));
+  return dir;
+}
+
 describe.skipIf(skipReason !== undefined)(`npm run promote, end to end against moto (${skipReason ?? moto.python})`, () => {
   let server: MotoServer;
   let tmp: string;
   let configPath: string;
   let emr: EMRClient;
+  let artifactSha256: string;
+  /** A local run of the same input with random:0 (the config's weights): the plan compares equal to it. */
+  let matching: string;
 
   beforeAll(async () => {
+    artifactSha256 = (await packArtifact(REPO, mkdtempSync(path.join(tmpdir(), 'wb-promote-art-')))).sha256;
     server = await startMoto({ python: moto.python });
     emr = new EMRClient({ region: REGION, endpoint: server.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
   });
@@ -104,13 +131,14 @@ describe.skipIf(skipReason !== undefined)(`npm run promote, end to end against m
         profiles: { local: { kind: 'local' }, emr: { kind: 'emr', region: REGION, bucket: 'fruits-cli-test', plannedMinutes: 30 } },
       }),
     );
+    matching = localRun(path.join(tmp, 'runs', 'local-random'), artifactSha256, { spec: 'random:0', source: 'random', sha256: 'a'.repeat(64) });
   });
 
   // The real cache (what `make test` set up): planning builds on it (venv, wheelhouse, converted weights).
   const baseEnv = () => ({ HOME: tmp, WORKBENCH_CACHE_DIR: loadConfig({ root: REPO, env: process.env }).cacheDir });
 
   it('SIGINT while waiting for the cluster: exits 130, the cluster is TERMINATED and the command says so', async () => {
-    const run = cli(['promote', '--config', configPath, '--yes', '--endpoint-url', server.endpoint], { ...baseEnv(), ...MOTO_ENV });
+    const run = cli(['promote', '--config', configPath, '--yes', '--endpoint-url', server.endpoint, '--local-run', matching], { ...baseEnv(), ...MOTO_ENV });
     const [, id] = await run.waitFor(/cluster (j-\w+) started/);
     // Wait for the first progress line: the command is now in its bounded wait.
     await run.waitFor(new RegExp(`EMR ${id}: cluster \\w+, step \\w+`));
@@ -166,16 +194,52 @@ describe.skipIf(skipReason !== undefined)(`npm run promote, end to end against m
 
   it('--plan-out writes a plan; a tampered copy is refused by --plan before any cluster starts', async () => {
     const planFile = path.join(tmp, 'plan.json');
-    const out = cli(['promote', '--config', configPath, '--plan-out', planFile], { ...baseEnv(), ...MOTO_ENV });
+    const out = cli(['promote', '--config', configPath, '--plan-out', planFile, '--local-run', matching], { ...baseEnv(), ...MOTO_ENV });
     expect((await out.exit).code, out.stderr).toBe(0);
     const plan = JSON.parse(readFileSync(planFile, 'utf8'));
     plan.runJobFlow.Instances.InstanceGroups[1].InstanceCount = 10;
     const tampered = path.join(tmp, 'tampered.json');
     writeFileSync(tampered, JSON.stringify(plan));
-    const run = cli(['promote', '--config', configPath, '--plan', tampered, '--yes', '--endpoint-url', server.endpoint], { ...baseEnv(), ...MOTO_ENV });
+    const run = cli(['promote', '--config', configPath, '--plan', tampered, '--yes', '--endpoint-url', server.endpoint, '--local-run', matching], { ...baseEnv(), ...MOTO_ENV });
     expect((await run.exit).code).toBe(7);
     expect(run.stderr).toMatch(/refused plan .*tampered\.json: it was changed after it was written/);
     expect((await emr.send(new ListClustersCommand({}))).Clusters ?? []).toEqual([]);
+  });
+
+  it('no local run of the input: refused with the fix before any AWS call (no bucket, no cluster)', async () => {
+    const run = cli(['promote', '--config', configPath, '--yes', '--endpoint-url', server.endpoint], { ...baseEnv(), ...MOTO_ENV });
+    expect((await run.exit).code, run.stderr).toBe(7);
+    expect(run.stderr).toMatch(/no local run of the input inputs\/fruits-mini in .* to check the cloud run against/);
+    expect(run.stderr).toMatch(/fix: run `npm run local -- --input .*fruits-mini --engine onnxruntime` first/);
+    expect((await emr.send(new ListClustersCommand({}))).Clusters ?? []).toEqual([]);
+    expect(run.stderr).not.toMatch(/bucket|upload/i);
+  });
+
+  it('a local run made with other weights: refused before any AWS call, naming both sha256', async () => {
+    const theirs = path.join(tmp, 'theirs.weights.h5');
+    writeFileSync(theirs, 'the bytes the local run used');
+    const mine = path.join(tmp, 'mine.weights.h5');
+    writeFileSync(mine, 'other bytes');
+    const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+    const local = localRun(path.join(tmp, 'runs', 'local-theirs'), artifactSha256, { spec: theirs, source: 'file', sha256: sha(theirs) });
+    const run = cli(['promote', '--config', configPath, '--yes', '--endpoint-url', server.endpoint, '--local-run', local], { ...baseEnv(), ...MOTO_ENV, WORKBENCH_WEIGHTS: mine });
+    expect((await run.exit).code, run.stderr).toBe(7);
+    expect(run.stderr).toContain(`weights sha256 ${sha(theirs).slice(0, 12)}… (local) vs ${sha(mine).slice(0, 12)}… (plan)`);
+    expect(run.stderr).toMatch(/fix: drop job.weights/);
+    expect((await emr.send(new ListClustersCommand({}))).Clusters ?? []).toEqual([]);
+  });
+
+  it('npm run local -- --weights X, then promote: the plan takes the local run\'s weights (job.weights auto)', async () => {
+    const theirs = path.join(tmp, 'x.weights.h5');
+    writeFileSync(theirs, 'weights X');
+    const sha = createHash('sha256').update(readFileSync(theirs)).digest('hex');
+    const local = localRun(path.join(tmp, 'runs', 'local-x'), artifactSha256, { spec: theirs, source: 'file', sha256: sha });
+    const run = cli(['promote', '--config', configPath, '--dry-run', '--local-run', local], { ...baseEnv(), WORKBENCH_WEIGHTS: 'auto' });
+    expect((await run.exit).code, run.stderr).toBe(0);
+    const plan = JSON.parse(run.stdout);
+    expect(plan.uploads.filter((u: { role: string }) => u.role === 'weights').map((u: { source: string }) => u.source)).toEqual([theirs]);
+    expect(run.stderr).toContain(`weights: the local run local-x's (${theirs})`);
+    expect(run.stderr).not.toMatch(/would refuse/);
   });
 
   it.each(['us-east-1', 'eu-west-2', 'eu-central-2'])('--region %s is refused (GDPR) before any AWS client exists', async (region) => {

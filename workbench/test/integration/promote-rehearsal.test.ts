@@ -80,6 +80,14 @@ describe.skipIf(skipReason)(`promote --rehearse on ${input.label} (subset)${skip
     const parity = JSON.parse(readFileSync(path.join(outcome.runDir, 'parity-vs-local.json'), 'utf8'));
     expect(JSON.stringify(parity)).not.toMatch(/"status":\s*"fail"/);
     expect(existsSync(path.join(outcome.runDir, 'report.html'))).toBe(true);
+    // The run folder says a rehearsal ran it (run.json), keeps the bootstrap's log, and the report claims no
+    // AWS region and no EMR cost for it; the local run is recorded as local.
+    expect(JSON.parse(readFileSync(path.join(outcome.runDir, 'run.json'), 'utf8'))).toMatchObject({ target: 'rehearsal', region: null });
+    expect(JSON.parse(readFileSync(path.join(local.runDir, 'run.json'), 'utf8'))).toMatchObject({ target: 'local' });
+    expect(readFileSync(path.join(outcome.runDir, 'bootstrap.log'), 'utf8')).toMatch(/fruits-bootstrap: installing/);
+    const report = readFileSync(path.join(outcome.runDir, 'report.html'), 'utf8');
+    expect(report).not.toContain('Data and compute stayed in eu-west-3');
+    expect(report).not.toContain('id="cost"');
     expect(outcome.summary.join('\n')).toMatch(/what a rehearsal cannot prove[\s\S]*EMRFS[\s\S]*IAM[\s\S]*Amazon Linux[\s\S]*prices/);
     // Nothing left running: MinIO, YARN and its containers, the driver.
     expect(processesMentioning(stateDir)).toEqual([]);
