@@ -137,7 +137,7 @@ export function referenceRefusal(
   const id = path.basename(local.dir);
   const onlyWeights = diffs.every((d) => d.field === 'weights');
   return new PlanRefusedError(
-    `the local run ${id} computed something else than this plan: ${diffs.map((d) => d.text).join('; ')}`,
+    `the local run ${id} did not compute what this plan would (parity would fail after the cluster is paid for): ${diffs.map((d) => d.text).join('; ')}`,
     onlyWeights
       ? `drop job.weights (the default, auto, takes the local run's weights), or rerun \`${localCmd} --weights <the plan's weights>\``
       : `rerun the local run with this code and settings (\`${localCmd}\`${planned.precision !== 'f32' ? `, job.precision: ${planned.precision}` : ''}), or set job.engine/job.precision to the local run's`,
