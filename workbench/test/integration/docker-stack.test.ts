@@ -3,22 +3,34 @@
  * user runs it (the base image, the wheelhouse and the Spark image built or reused, MinIO with its bucket, a
  * master and two workers, the driver in a container), with one worker container killed while the job runs; the
  * job still succeeds, and `npm run parity` passes against a native run of the same input. Afterwards nothing
- * with the workbench's labels is left (no container, network or volume: the run was not --keep). Then the image
- * on its own: MinIO healthy and the bucket job idempotent (labelled, removed after; also by label in afterAll).
+ * with the workbench's labels is left (no container, network or volume: the run was not --keep).
+ *
+ * Then docker-compose.yml's services one by one through testcontainers (GenericContainer, and @testcontainers/minio's
+ * MinioContainer for MinIO) on that locally built image, nothing pulled. Each container's create options come from
+ * containerSpec, the function the backend realises the compose file with (../helpers/compose-testcontainers.ts):
+ * MinIO healthy and reachable on 127.0.0.1 only, the bucket job run to exit 0 twice (idempotent) through the
+ * network alias `minio`, a master and a worker that registers with it. Ryuk is off where its image cannot be
+ * pulled; the com.fruits-workbench.* labels are the reaper, and nothing labelled is left at the end.
  *
  * No engine: outside CI the tests report themselves skipped with the reason; under CI=true that is a failure
  * (.ci/docker-engine.sh starts one).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { GetBucketLocationCommand, S3Client } from '@aws-sdk/client-s3';
+import type Docker from 'dockerode';
+import { Wait } from 'testcontainers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerProbe } from '../../src/stack/backend-select.js';
 import { generateCredentials } from '../../src/stack/credentials.js';
 import { connectDocker, findLabelled, removeLabelled } from '../../src/stack/docker/engine.js';
-import { waitHealthy } from '../../src/stack/docker/compose-engine.js';
+import { ensureNetworkAndVolumes, SERVICE } from '../../src/stack/docker/compose-engine.js';
 import { SPARK_IMAGE_REPOSITORY } from '../../src/stack/docker/image.js';
 import { demuxDockerLog } from '../../src/stack/docker/logs.js';
 import { checkoutId, LABEL, stackName } from '../../src/stack/docker/names.js';
+import { fetchMasterJson } from '../../src/stack/native/spark-master.js';
+import type { StackShape } from '../../src/stack/state.js';
+import { minioServiceContainer, prepareTestcontainers, serviceContainer, testCompose, type TestCompose } from '../helpers/compose-testcontainers.js';
 import { cli, ROOT, RUNS_DIR, runCli, sampleInput, subsetOf, testEnv } from './local-harness.js';
 
 const probe = await dockerProbe(process.env, 3000)();
@@ -95,38 +107,107 @@ describe.skipIf(!probe.ok)(`docker backend: npm run local on the cluster profile
   }, 30 * 60_000);
 });
 
-describe.skipIf(!probe.ok)(`the Spark image on its own${skipReason}`, () => {
-  // testcontainers 12 cannot load on Node 20 (its undici 8 needs node:zlib zstd, Node >= 22): the engine directly.
-  it('runs MinIO healthy and the bucket job to exit 0, twice (idempotent)', async () => {
-    const docker = await connectDocker(process.env);
-    const images = await docker.listImages({ filters: { label: [`${LABEL.image}=spark`] } });
-    const image = images.sort((a, b) => b.Created - a.Created).flatMap((i) => i.RepoTags ?? []).find((t) => t.startsWith(`${SPARK_IMAGE_REPOSITORY}:`));
-    expect(image, 'the Spark image is built by the test above').toBeDefined();
-    const credentials = generateCredentials();
-    // No published port (servers bind 127.0.0.1 only): checked from inside the container.
-    const minio = await docker.createContainer({
-      Image: image!,
-      Cmd: ['minio', 'server', '/data'],
-      Env: [`MINIO_ROOT_USER=${credentials.accessKeyId}`, `MINIO_ROOT_PASSWORD=${credentials.secretAccessKey}`, 'MINIO_SITE_REGION=eu-west-3', 'MINIO_BROWSER=off'],
-      Labels: { [LABEL.stack]: `${stackName(ROOT)}-image`, [LABEL.checkout]: checkoutId(ROOT) },
-      Healthcheck: { Test: ['CMD', 'python', '-c', "import urllib.request as u; u.urlopen('http://localhost:9000/minio/health/live', timeout=4)"], Interval: 1e9, Timeout: 5e9, Retries: 30, StartPeriod: 1e9 },
-      HostConfig: { Init: true },
-    });
+/** The newest Spark image the workbench built here (by the test above, or by an earlier run of this checkout). */
+async function builtSparkImage(docker: Docker): Promise<string | undefined> {
+  const images = await docker.listImages({ filters: { label: [`${LABEL.image}=spark`] } });
+  return images.sort((a, b) => b.Created - a.Created).flatMap((i) => i.RepoTags ?? []).find((t) => t.startsWith(`${SPARK_IMAGE_REPOSITORY}:`));
+}
+
+async function containerLogs(docker: Docker, id: string): Promise<string> {
+  const raw = (await docker.getContainer(id).logs({ stdout: true, stderr: true })) as unknown as Buffer;
+  return demuxDockerLog(Buffer.from(raw)).toString('utf8');
+}
+
+describe.skipIf(!probe.ok)(`docker-compose.yml's services in testcontainers, on the Spark image${skipReason}`, () => {
+  const stack = `${stackName(ROOT)}-tc`;
+  const shape: StackShape = { kind: 'cluster', region: 'eu-west-3', bucket: 'fruits-testcontainers', workers: 1, workerCores: 1, workerMemory: '1g' };
+  let docker: Docker;
+  let compose: TestCompose;
+
+  beforeAll(async () => {
+    docker = await connectDocker(process.env);
+    for (const note of await prepareTestcontainers(docker)) console.error(note);
+    const image = await builtSparkImage(docker);
+    if (!image) throw new Error('no Spark image built by the workbench: the test above builds it (npm run local -- --backend docker)');
+    compose = testCompose({ root: ROOT, stack, checkout: checkoutId(ROOT), image, credentials: generateCredentials(), shape });
+    // The project's labelled network and MinIO volume, exactly as `composeUp` creates them.
+    await ensureNetworkAndVolumes(docker, compose.project, compose.model);
+  });
+  afterAll(async () => {
+    if (docker) await removeLabelled(docker, { stack }, { volumes: true }).catch(() => {});
+  });
+
+  it('MinIO from the compose spec is healthy and on 127.0.0.1 only; the bucket job exits 0 twice and the bucket is in the region', async () => {
+    const minio = await minioServiceContainer(compose.spec(SERVICE.minio)).start();
     try {
-      await minio.start();
-      await waitHealthy(docker, minio.id, 'minio', 120_000, new AbortController().signal);
-      const env = [`AWS_ACCESS_KEY_ID=${credentials.accessKeyId}`, `AWS_SECRET_ACCESS_KEY=${credentials.secretAccessKey}`, 'AWS_REGION=eu-west-3', 'FRUITS_BUCKET=fruits-image-test', 'FRUITS_S3_ENDPOINT=localhost:9000'];
+      const info = await docker.getContainer(minio.getId()).inspect();
+      expect(info.Config.Labels[LABEL.stack]).toBe(stack);
+      expect(info.Config.Labels[LABEL.role]).toBe('minio');
+      expect(info.Config.Labels['com.docker.compose.service']).toBe('minio');
+      expect(info.HostConfig.Init).toBe(true);
+      expect(info.State.Health?.Status).toBe('healthy');
+      const published = Object.values(info.NetworkSettings.Ports ?? {}).flatMap((b) => b ?? []);
+      expect(published.length).toBeGreaterThan(0);
+      expect(published.map((b) => b.HostIp)).toEqual(published.map(() => '127.0.0.1'));
+
       for (let i = 0; i < 2; i++) {
-        const exec = await minio.exec({ Cmd: ['python', '/opt/fruits/create-bucket.py'], Env: env, AttachStdout: true, AttachStderr: true });
-        const stream = await exec.start({});
-        const chunks: Buffer[] = [];
-        await new Promise<void>((resolve, reject) => stream.on('data', (b: Buffer) => chunks.push(b)).on('end', resolve).on('error', reject));
-        const output = demuxDockerLog(Buffer.concat(chunks)).toString('utf8');
-        expect((await exec.inspect()).ExitCode, output).toBe(0);
-        expect(output).toMatch(/create-bucket: fruits-image-test ready in eu-west-3/);
+        // A one-off of the service, named as composeRunOnce names it; it reaches MinIO by the network alias `minio`.
+        const job = await serviceContainer(compose.spec(SERVICE.createBucket, 1, { oneoff: true, name: `${stack}-create-bucket-run` }))
+          .withWaitStrategy(Wait.forOneShotStartup())
+          .start();
+        try {
+          const state = (await docker.getContainer(job.getId()).inspect()).State;
+          const logs = await containerLogs(docker, job.getId());
+          expect(state.ExitCode, logs).toBe(0);
+          expect(logs).toMatch(new RegExp(`create-bucket: ${shape.bucket} ready in ${shape.region}`));
+        } finally {
+          await job.stop();
+        }
+      }
+
+      // From the host, through the published port, with the real S3 client.
+      const s3 = new S3Client({
+        endpoint: minio.getConnectionUrl(),
+        region: shape.region,
+        forcePathStyle: true,
+        credentials: { accessKeyId: minio.getUsername(), secretAccessKey: minio.getPassword() },
+      });
+      try {
+        const location = await s3.send(new GetBucketLocationCommand({ Bucket: shape.bucket }));
+        expect(location.LocationConstraint).toBe(shape.region);
+      } finally {
+        s3.destroy();
       }
     } finally {
-      await minio.remove({ force: true, v: true });
+      await minio.stop();
     }
+  }, 5 * 60_000);
+
+  it('a Spark master and a worker from the compose spec: the worker registers with its cores and memory', async () => {
+    const master = await serviceContainer(compose.spec(SERVICE.master)).start();
+    try {
+      const worker = await serviceContainer(compose.spec(SERVICE.worker, 1)).start();
+      try {
+        const json = await fetchMasterJson(`http://127.0.0.1:${master.getMappedPort(8080)}`, new AbortController().signal);
+        expect(json?.status).toBe('ALIVE');
+        const alive = (json?.workers ?? []).filter((w) => w.state === 'ALIVE');
+        expect(alive.map((w) => ({ cores: w.cores, memory: w.memory }))).toEqual([{ cores: shape.workerCores, memory: 1024 }]);
+      } finally {
+        await worker.stop();
+      }
+    } finally {
+      await master.stop();
+    }
+  }, 5 * 60_000);
+
+  it('leaves nothing labelled once the stack is removed by label', async () => {
+    // testcontainers removed the containers it stopped; the network and the volume are the labels' to reap.
+    const before = await findLabelled(docker, { stack });
+    expect(before.containers.map((c) => c.Names?.[0])).toEqual([]);
+    await removeLabelled(docker, { stack }, { volumes: true });
+    const left = await findLabelled(docker, { checkout: checkoutId(ROOT) });
+    expect(left.containers.map((c) => c.Names?.[0])).toEqual([]);
+    expect(left.networks.map((n) => n.Name)).toEqual([]);
+    expect(left.volumes.map((v) => v.Name)).toEqual([]);
   });
 });
