@@ -63,6 +63,8 @@ export const ScaleResultSchema = z.object({
       z.object({
         images: z.number().int().positive(),
         engine: z.string(),
+        /** The converted-model cache (miss: this run converted the model itself); absent in results written before it was recorded. */
+        model_cache: z.string().optional(),
         command_s: z.number(),
         command_images_per_s: z.number(),
         job_step_s: z.number(),

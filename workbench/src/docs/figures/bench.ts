@@ -71,7 +71,7 @@ export function scale(s: FigureSources): string {
   if (!r) return notMeasured('scale');
   const mb = (x: number | null) => (x === null ? '-' : String(x));
   const rows = r.sizes.map((z) => [
-    count(z.images),
+    z.model_cache ? `${count(z.images)} (model cache ${z.model_cache})` : count(z.images),
     `${fixed(z.command_s, 1)} (${fixed(z.command_images_per_s, 1)})`,
     `${fixed(z.job_step_s, 1)} (${fixed(z.job_images_per_s, 1)})`,
     z.tasks === null ? '-' : String(z.tasks),
