@@ -108,7 +108,7 @@ class JobStage:
 
         from fruits_pipeline.features import FeaturizeParams
         from fruits_pipeline.images import ReadParams, read_images, session_confs
-        from fruits_pipeline.main import featurize
+        from fruits_pipeline.featurize_images import featurize
 
         spark, args = self.spark, self.args
         spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(args.batch_size))

@@ -16,6 +16,7 @@ GOOD = {
     "Red/B.JPG": lambda: make.good_jpeg(2),  # upper-case extension
     "Red/c.jpeg": lambda: make.good_jpeg(3),
     "Red/with space.jpg": lambda: make.good_jpeg(4),
+    "Red/plus+sign.jpg": lambda: make.good_jpeg(7),  # '+' is literal in the file index's URIs, not a space
     "Green/d.png": lambda: make.encode(make.fruit_like(5), "PNG"),
     "Green/e.Png": lambda: make.rgba_png(200),
     "Green/gray16.png": lambda: make.gray16_png(40000),
@@ -140,16 +141,19 @@ def test_manifest_records_settings_versions_and_outputs(first_run, first_result)
     assert m["schema_version"] == 1 and m["status"] == "succeeded" and m["run_id"] == "first"
     assert m["feature_dim"] == 1280
     assert m["settings"] == {"weights": "random:7", "image_size": 224, "interpolation": "bilinear",
-                             "arrow_batch_size": 4, "partitions": 3, "pca_k": 3, "pca_variance": None,
+                             "arrow_batch_size": 4, "partitions": 3, "images_per_task": 6300, "pca_k": 3, "pca_variance": None,
                              "pca_standardize": False, "engine": "onnxruntime", "precision": "f32"}
     assert m["engine"]["name"] == "onnxruntime" and m["engine"]["precision"] == "f32" and m["engine"]["parity_safe"] is True
     assert m["engine"]["broadcast_bytes"] > 8_000_000 and len(m["engine"]["model_sha256"]) == 64
     assert m["versions"]["openvino"] and m["versions"]["onnxruntime"]
     assert m["spark"]["partitions"] == 3 and m["spark"]["master"].startswith("local")
+    assert m["spark"]["task_sizing"] == "explicit" and m["spark"]["featurize_tasks"] == 3
+    assert m["spark"]["images_per_task"] == 6300 and m["spark"]["moments_tree_depth"] >= 1
     assert m["versions"]["spark"] == "3.5.6" and m["versions"]["numpy"].startswith("1.26")
     assert m["artifact"]["sha256"] == "0" * 64 and len(m["artifact"]["code_sha256"]) == 64
-    assert m["weights"]["source"] == "random" and m["weights"]["broadcast_bytes"] > 9_000_000
-    assert set(m["timings_s"]) >= {"read", "weights", "convert", "featurize", "pca", "write", "total"}
+    assert m["weights"]["source"] == "random"
+    assert "broadcast_bytes" not in m["weights"]  # what is broadcast is the converted model: engine.broadcast_bytes
+    assert set(m["timings_s"]) >= {"read", "weights", "convert", "featurize", "moments", "pca", "write", "total"}
     assert m["outputs"]["pca_csv"].endswith("/pca_csv/pca.csv")
 
 
@@ -212,18 +216,69 @@ def test_the_scan_itself_yields_the_asked_tasks_with_equal_image_counts(spark, i
     assert spark.conf.get("spark.sql.files.openCostInBytes") == before  # the caller's session is left as it was
 
 
-def test_pca_moments_come_from_the_featurization_pass_and_equal_a_pass_of_their_own(spark, first_run, first_result):
-    """The accumulator path (no PCA pass) and the distributed pass give the same moments on the same rows."""
+def test_pca_moments_are_those_of_the_feature_rows(spark, first_run, first_result):
+    """The scaler saved by the run holds the mean and std of exactly the feature rows (numpy on features/)."""
+    code, stdout, _ = first_result
+    assert code == 0 and "partitions merged" in stdout
+    x = RunOutputs(first_run[0]).matrix("features", "features")
+    saved = spark.read.parquet(str(first_run[0] / "pca_scaler" / "data")).head()
+    assert len(x) == len(GOOD)
+    np.testing.assert_allclose(saved["mean"].toArray(), x.mean(axis=0), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(saved["std"].toArray(), x.std(axis=0, ddof=1), rtol=1e-6, atol=1e-9)
+
+
+def test_without_partitions_the_tasks_are_sized_by_work(spark, image_folder, tmp_path, capsys):
+    args = ["--input", str(image_folder), "--output", str(tmp_path / "o"), "--weights", "random:7", "--pca-k", "2",
+            "--images-per-task", "4"]
+    code, summary, log = run_job(spark, capsys, args)
+    assert code == 0, log
+    inputs = len(GOOD) + len(BAD)
+    assert summary["spark"]["task_sizing"] == "by-work" and summary["settings"]["images_per_task"] == 4
+    assert summary["spark"]["partitions"] == max(spark.sparkContext.defaultParallelism, -(-inputs // 4))
+    assert summary["counts"]["inputs"] == inputs == summary["counts"]["features"] + summary["counts"]["errors"]
+
+
+def test_tree_merged_moments_of_many_partitions_equal_numpy(spark):
     from fruits_pipeline.pca import moments
 
-    code, stdout, _ = first_result
-    assert code == 0 and "moments from the featurization pass" in stdout
-    features = spark.read.parquet(str(first_run[0] / "features"))
-    m = moments(features, "features")
-    saved = spark.read.parquet(str(first_run[0] / "pca_scaler" / "data")).head()
-    assert m.n == len(GOOD)
-    np.testing.assert_allclose(saved["mean"].toArray(), m.mean, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(saved["std"].toArray(), m.std(), rtol=1e-9, atol=1e-12)
+    rng = np.random.default_rng(5)
+    x = (rng.normal(size=(600, 6)) * np.arange(1, 7) + 100.0).astype(np.float32)
+    frame = spark.createDataFrame([(row.tolist(),) for row in x], "features array<float>").repartition(37)
+    m = moments(frame, "features")
+    x64 = x.astype(np.float64)
+    assert m.n == 600
+    np.testing.assert_allclose(m.mean, x64.mean(axis=0), atol=1e-9)
+    np.testing.assert_allclose(m.covariance(), np.cov(x64, rowvar=False), rtol=1e-9, atol=1e-9)
+
+
+def test_single_csv_is_assembled_from_ordered_parts_with_one_header(spark, tmp_path):
+    from fruits_pipeline.images import session_confs
+    from fruits_pipeline.outputs import OutputLayout, write_single_csv
+    from fruits_pipeline.storage import Storage
+
+    keys = [f"L{i % 5}/img-{i:04d}.jpg" for i in range(500)]
+    frame = spark.createDataFrame([(k, k.split("/")[0], float(i)) for i, k in enumerate(keys)],
+                                  "key string, label string, pc_1 double").repartition(9)
+    layout = OutputLayout(tmp_path.as_uri() + "/")
+    # No adaptive coalescing: the range partitioning keeps its 6 partitions, so 6 parts are assembled.
+    with session_confs(spark, {"spark.sql.adaptive.enabled": "false", "spark.sql.shuffle.partitions": "6"}):
+        write_single_csv(Storage(spark), frame, layout)
+    lines = (tmp_path / "pca_csv" / "pca.csv").read_text().splitlines()
+    assert lines[0] == "key,label,pc_1"
+    assert [l.split(",")[0] for l in lines[1:]] == sorted(keys)
+    assert {l.split(",")[0]: float(l.split(",")[2]) for l in lines[1:]} == {k: float(i) for i, k in enumerate(keys)}
+    assert [p.name for p in (tmp_path / "pca_csv").iterdir() if not p.name.startswith(".")] == ["pca.csv"]
+
+
+def test_listing_uris_are_spelled_like_the_scan_paths(spark):
+    from pyspark.sql import functions as F
+
+    from fruits_pipeline.images import hadoop_path_spelling
+
+    uris = ["file:///tmp/in/Red/with%20space.jpg", "file:/tmp/in/a+b.jpg", "s3a://bucket/in/K%C3%A4se/1%25.jpg"]
+    frame = spark.createDataFrame([(u,) for u in uris], "uri string")
+    got = [r.p for r in frame.select(hadoop_path_spelling(F.col("uri")).alias("p")).collect()]
+    assert got == ["file:/tmp/in/Red/with space.jpg", "file:/tmp/in/a+b.jpg", "s3a://bucket/in/Käse/1%.jpg"]
 
 
 def test_model_cache_converts_once_then_serves_the_same_model(spark, image_folder, tmp_path, capsys):

@@ -48,13 +48,6 @@ def test_npy_mapping_follows_the_models_readme():
     assert npy_files_for_layer("Conv_1_bn", "BatchNormalization")[1] == "Conv_1_BatchNorm_beta.npy"
 
 
-def test_listing_uris_are_spelled_like_the_scan_paths():
-    from fruits_pipeline.images import hadoop_path_string
-
-    assert hadoop_path_string("file:///tmp/in/Red/with%20space.jpg") == "file:/tmp/in/Red/with space.jpg"
-    assert hadoop_path_string("s3a://bucket/in/K%C3%A4se/1.jpg") == "s3a://bucket/in/Käse/1.jpg"
-
-
 def test_imagenet_offline_says_how_to_provide_weights(monkeypatch):
     import keras
 
@@ -104,12 +97,3 @@ def test_scan_packing_is_by_image_count():
     assert int(confs["spark.sql.files.openCostInBytes"]) == OPEN_COST_BYTES
     assert confs["spark.sql.files.minPartitionNum"] == "1"
     assert count_packing_confs(files=3, partitions=10)["spark.sql.files.maxPartitionBytes"] == str(4 << 30)
-
-
-def test_missing_paths_are_the_listed_files_the_scan_did_not_return():
-    from fruits_pipeline.images import missing_paths
-
-    root = "s3a://b/in/"
-    listed = [root + "A/1.jpg", root + "A/2.jpg", root + "B/empty.jpg"]
-    assert missing_paths(listed, ["A/1.jpg", "A/2.jpg"], root) == [root + "B/empty.jpg"]
-    assert missing_paths(listed, ["A/1.jpg", "A/2.jpg", "B/empty.jpg"], root) == []

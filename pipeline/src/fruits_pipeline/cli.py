@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from .engines import DEFAULT_ENGINE, DEFAULT_PRECISION, ENGINES, PRECISIONS, SUPPORTED_PRECISIONS
 from .model import RANDOM_SPEC
+from .task_sizing import DEFAULT_IMAGES_PER_TASK, MAX_IMAGES_PER_TASK
 
 INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos")
 DEFAULT_PCA_VARIANCE = 0.95
@@ -37,6 +38,7 @@ class JobParams:
     model_cache: str | None = None  # driver-side folder of converted models (model_cache.py); None = no cache
     engine: str = DEFAULT_ENGINE  # keras | openvino | onnxruntime (engines.py)
     precision: str = DEFAULT_PRECISION  # f32 (parity-safe) | bf16 | int8 (opt-in, flagged not parity-safe)
+    images_per_task: int = DEFAULT_IMAGES_PER_TASK  # sizes the tasks when partitions is 0 (task_sizing.py)
 
     def settings(self) -> dict:
         """The manifest's `settings` block: every argument that changes the computed result."""
@@ -47,6 +49,7 @@ class JobParams:
             "interpolation": d["interpolation"],
             "arrow_batch_size": d["arrow_batch_size"],
             "partitions": d["partitions"],
+            "images_per_task": d["images_per_task"],
             "pca_k": d["pca_k"],
             "pca_variance": d["pca_variance"],
             "pca_standardize": d["pca_standardize"],
@@ -135,7 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--arrow-batch-size", type=_positive_int("--arrow-batch-size", 1, 100_000), default=64,
                    help="images per Arrow batch fed to the model (default 64)")
     p.add_argument("--partitions", type=_positive_int("--partitions", 0, 1_000_000), default=0,
-                   help="featurize the images in this many tasks (the scan is sized to it); 0 = Spark's default parallelism")
+                   help="featurize the images in exactly this many tasks (the scan is sized to it); "
+                        "0 (default) = sized by work: ceil(images / --images-per-task), never fewer than the cores")
+    p.add_argument("--images-per-task", type=_positive_int("--images-per-task", 1, MAX_IMAGES_PER_TASK),
+                   default=DEFAULT_IMAGES_PER_TASK,
+                   help=f"images per featurization task when --partitions is 0 (default {DEFAULT_IMAGES_PER_TASK}: "
+                        "about 3 minutes of one core at the measured rate)")
     p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
                    help=f"inference engine; the driver converts the model once (default {DEFAULT_ENGINE})")
     p.add_argument("--precision", choices=PRECISIONS, default=DEFAULT_PRECISION,
@@ -173,4 +181,5 @@ def parse_args(argv: list[str]) -> JobParams:
         model_cache=a.model_cache,
         engine=a.engine,
         precision=a.precision,
+        images_per_task=a.images_per_task,
     )

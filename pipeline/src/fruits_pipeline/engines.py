@@ -155,3 +155,20 @@ def convert(arrays: list[np.ndarray], image_size: int, engine: str, precision: s
 def engine_versions() -> dict:
     """Versions of the engine runtimes installed on the driver (the manifest's `versions`)."""
     return {name: installed_version(name) for name in ("openvino", "onnxruntime", "tf2onnx")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m fruits_pipeline.engines --list`: the engine names as one JSON array on one line, so the
+    workbench's own list (config/schema.ts) can be tested against this one. Imports no engine runtime."""
+    import argparse
+    import json
+
+    p = argparse.ArgumentParser(prog="python -m fruits_pipeline.engines")
+    p.add_argument("--list", action="store_true", required=True, help="print the engine names as a JSON array")
+    p.parse_args(argv)
+    print(json.dumps(list(ENGINES)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -8,9 +8,7 @@ Design, and why:
 - The engine runs on `spark.task.cpus` threads (runners.py): Spark already runs one task per core, so letting it
   spread each task over every core would oversubscribe the machine. Only `--engine keras` imports TensorFlow here.
 - Bad images never fail the task: they come back with null features and a short reason (preprocess.py).
-- An accumulator counts featurized images so the driver can prove the UDF ran once per image (main.py).
-- Optionally a second one collects each task's feature moments (moments.py) while the features are in hand,
-  so the PCA needs no pass of its own over the data (main.py decides when to use it).
+- An accumulator counts featurized images so the driver can prove the UDF ran once per image (row_counts.py).
 """
 
 from __future__ import annotations
@@ -26,7 +24,6 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from .model import preprocess_input
-from .moments import Moments, block_moments, merge_moments
 from .preprocess import decode_batch
 from .runners import Forward, make_forward
 
@@ -80,31 +77,15 @@ def featurize_contents(forward, contents: pd.Series, params: FeaturizeParams) ->
     return pd.DataFrame({"features": features, "error": errors})
 
 
-def batch_moments(out: pd.DataFrame) -> Moments | None:
-    """Moments of the feature rows of one featurized batch (None when no image in it decoded)."""
-    good = [f for f in out["features"] if f is not None]
-    return block_moments(np.stack(good)) if good else None
-
-
-def featurize_column(content: Column, params: FeaturizeParams, broadcast_model, counter, moments=None) -> Column:
-    """The UDF applied to a binary `content` column: a struct<features array<float>, error string>.
-
-    `moments`: an accumulator (moments.MomentsParam) that receives each task's feature moments, once, at its end.
-    """
+def featurize_column(content: Column, params: FeaturizeParams, broadcast_model, counter) -> Column:
+    """The UDF applied to a binary `content` column: a struct<features array<float>, error string>."""
 
     @F.pandas_udf(FEATURES_STRUCT)
     def featurize(batches: Iterator[pd.Series]) -> Iterator[pd.DataFrame]:
         forward = cached_forward(params, broadcast_model, task_cpus())
-        acc: Moments | None = None
         for contents in batches:
             out = featurize_contents(forward, contents, params)
             counter.add(len(contents))
-            if moments is not None:
-                part = batch_moments(out)
-                if part is not None:
-                    acc = part if acc is None else merge_moments(acc, part)
             yield out
-        if moments is not None and acc is not None:
-            moments.add(acc)
 
     return featurize(content)

@@ -4,29 +4,30 @@
 (file://, s3a://, s3://) compare row by row; `label` is the name of the image's parent folder.
 Spark's file listing skips names starting with `_` or `.` (e.g. macOS `._x.jpg` resource forks).
 
-Partitioning, and why there is no shuffle: the scan itself yields `partitions` tasks of equal image counts
-(count_packing_confs), so each task reads its images and featurizes them as they arrive: Spark's Arrow writer
+Partitioning, and why there is no shuffle: the scan itself yields the featurization tasks, of equal image counts
+(count_packing_confs), as many as task_sizing.task_count says (sized by work, never fewer than the cores), so each task reads its images and featurizes them as they arrive: Spark's Arrow writer
 thread fetches the next objects while the Python worker runs the model, which hides the per-object latency of
 S3 (one HEAD + one GET per image). The earlier shape (scan into ~100 small tasks, repartition, featurize) paid
 that latency in a stage of its own, before any featurization: 12 s of 43 s at 3,120 images on MinIO.
 
 Zero-byte files: Spark's file scan silently drops empty files (SPARK-26161), so binaryFile alone would lose
-them without a trace. The listing Spark made (`inputFiles()`, no second listing) is the truth for what the input
-holds. After the featurization pass, if it returned fewer rows than listed (only then: no extra scan or join in
-the common case), the missing paths come back as rows with null content (missing_rows), featurized like the
-others, so they come out as `errors/` rows ("empty file (0 bytes)") and the counts still add up.
+them without a trace. The listing Spark made (its file index, no second listing) is the truth for what the input
+holds; it stays on the JVM: the job reads only its length (`ImageInput.count`). After the featurization pass, if
+it returned fewer rows than listed (only then), dropped_files.py finds the missing files with an anti-join on
+the executors and featurizes them like the others, so they come out as `errors/` rows ("empty file (0 bytes)")
+and the counts still add up. Nothing on the driver holds a path per image.
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from .errors import JobError
+from .task_sizing import DEFAULT_IMAGES_PER_TASK, TaskSizing, task_count
 
 IMAGE_EXTENSIONS = ("jpg", "jpeg", "png")
 
@@ -37,18 +38,20 @@ def case_insensitive_glob(extensions: tuple[str, ...] = IMAGE_EXTENSIONS) -> str
     return "*.{" + ",".join(parts) + "}"
 
 
-def hadoop_path_string(uri: str) -> str:
-    """`inputFiles()` gives percent-encoded URIs (file:///a/b%20c.jpg); the scan's `path` column gives Hadoop's
-    Path.toString (file:/a/b c.jpg). Same file, one spelling: the latter."""
-    parts = urlsplit(uri)
-    authority = f"//{parts.netloc}" if parts.netloc else ""
-    return f"{parts.scheme}:{authority}{unquote(parts.path)}"
+def hadoop_path_spelling(uri: Column) -> Column:
+    """The file index's URIs are percent-encoded (file:///a/b%20c.jpg); the scan's `path` column is Hadoop's
+    Path.toString (file:/a/b c.jpg). Same file, one spelling: the latter, computed on the executors.
+
+    java.net.URI leaves '+' literal while url_decode would read it as a space: it is protected first."""
+    decoded = F.url_decode(F.regexp_replace(uri, r"\+", "%2B"))
+    return F.regexp_replace(decoded, r"^([A-Za-z][A-Za-z0-9+.-]*):///", "$1:/")
 
 
 @dataclass(frozen=True)
 class ReadParams:
     input_uri: str  # as given (normalized with a trailing '/')
-    partitions: int  # 0 = default parallelism
+    partitions: int = 0  # > 0: exactly this many tasks (--partitions); 0 = sized by work (task_sizing.py)
+    images_per_task: int = DEFAULT_IMAGES_PER_TASK  # --images-per-task
 
 
 def qualified_root(spark: SparkSession, uri: str) -> str:
@@ -68,11 +71,41 @@ def qualified_root(spark: SparkSession, uri: str) -> str:
 
 @dataclass(frozen=True)
 class ImageInput:
-    images: DataFrame  # key, label, content; empty files are not in it (see missing_rows)
-    listed: list[str]  # image files in the input listing (Hadoop path strings): the job's `counts.inputs`
+    images: DataFrame  # key, label, content; empty files are not in it (dropped_files.py)
+    listing: DataFrame  # the unread binaryFile relation: its file index is Spark's listing (stays on the JVM)
+    count: int  # image files in that listing: the job's `counts.inputs`
     root: str  # the qualified input root, with a trailing '/'
-    partitions: int  # the partitions asked for; the scan yields that many (fewer when there are fewer images)
+    sizing: TaskSizing  # how the task count was chosen
+    partitions: int  # the featurization tasks asked for; the scan yields that many (fewer when fewer images)
     scan_confs: dict[str, str]  # session confs that make the scan yield them: apply while planning and running
+
+    def listed_uris(self) -> DataFrame:
+        """(uri) for every listed file, built on the JVM from the file index: the listing never passes through
+        Python. Spark holds one transient copy of it while the anti-join runs (dropped_files.py), only then."""
+        spark = self.listing.sparkSession
+        jvm = spark.sparkContext._jvm
+        files = self.listing._jdf.inputFiles()  # a java String[]: a py4j handle, not copied into Python
+        jds = spark._jsparkSession.createDataset(scala_seq(jvm, files), jvm.org.apache.spark.sql.Encoders.STRING())
+        return DataFrame(jds.toDF(), spark).withColumnRenamed("value", "uri")  # Encoders.STRING's column
+
+
+def scala_seq(jvm, array):
+    """A Scala Seq view of a Java array, made on the JVM (no copy through Python).
+
+    Why these calls: py4j finds no method for a String[] argument where the parameter is Object[] (measured:
+    java.util.Arrays.asList and Predef.wrapRefArray both fail with "Method ... does not exist"), but it passes it
+    to a parameter of type Object, which Predef.genericWrapArray's erases to (Scala 2.12 and 2.13); the others are
+    the same wrap spelled for one Scala version, kept in case a release drops the first."""
+    from py4j.protocol import Py4JError
+
+    for wrap in (lambda: jvm.scala.Predef.genericWrapArray(array),
+                 lambda: jvm.scala.collection.mutable.WrappedArray.make(array),  # Scala 2.12
+                 lambda: jvm.scala.collection.immutable.ArraySeq.unsafeWrapArray(array)):  # Scala 2.13
+        try:
+            return wrap()
+        except Py4JError:
+            continue
+    raise JobError("cannot wrap the file index's listing as a Scala Seq through py4j: report this as a bug")
 
 
 # Spark packs files into scan partitions by bytes, charging each file `openCostInBytes` on top of its length.
@@ -111,8 +144,13 @@ def session_confs(spark: SparkSession, confs: dict[str, str]):
                 spark.conf.set(k, v)
 
 
+def listed_count(listing: DataFrame) -> int:
+    """How many files Spark's file index holds, counted on the JVM (the array's length, not its contents)."""
+    return len(listing._jdf.inputFiles())
+
+
 def read_images(spark: SparkSession, params: ReadParams) -> ImageInput:
-    """The images as (key, label, content), with the files listed and the confs that size the scan.
+    """The images as (key, label, content), with the listing's size and the confs that size the scan.
 
     Nothing is read here but the listing: the scan runs in the featurization pass, under `scan_confs`.
     """
@@ -123,28 +161,17 @@ def read_images(spark: SparkSession, params: ReadParams) -> ImageInput:
         .option("pathGlobFilter", case_insensitive_glob())
         .load(params.input_uri)
     )
-    listed = [hadoop_path_string(u) for u in raw.inputFiles()]
-    n = params.partitions or spark.sparkContext.defaultParallelism
+    count = listed_count(raw)
+    sizing = TaskSizing(count, spark.sparkContext.defaultParallelism, params.images_per_task, params.partitions)
+    n = task_count(sizing)
     images = with_keys(raw.select("path", "content"), root)
-    return ImageInput(images, listed, root, n, count_packing_confs(len(listed), n))
-
-
-def missing_paths(listed: list[str], keys: list[str], root: str) -> list[str]:
-    """Listed files whose key is not among the scanned rows' keys (empty files, SPARK-26161). Pure."""
-    seen = set(keys)
-    return sorted(p for p in listed if not (p.startswith(root) and p[len(root):] in seen))
-
-
-def missing_rows(spark: SparkSession, paths: list[str], root: str) -> DataFrame:
-    """(key, label, content=null) rows for files the scan did not return, so they reach the UDF as errors."""
-    frame = spark.createDataFrame([(p,) for p in paths], "path string")
-    return with_keys(frame.select("path", F.lit(None).cast("binary").alias("content")), root)
+    return ImageInput(images, raw, count, root, sizing, n, count_packing_confs(count, n))
 
 
 def with_keys(raw: DataFrame, root: str) -> DataFrame:
     """binaryFile rows -> key (relative to root), label (parent folder), content. Pure DataFrame transform.
 
-    A path outside the root gets a null key, which main.count_rows turns into a loud failure.
+    A path outside the root gets a null key, which row_counts.count_rows turns into a loud failure.
     """
     key = F.when(F.col("path").startswith(root), F.expr(f"substring(path, {len(root) + 1})"))
     return raw.select(

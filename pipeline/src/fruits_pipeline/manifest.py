@@ -86,7 +86,6 @@ def weights_block(w: LoadedWeights) -> dict:
         "sha256": w.sha256,
         "arrays_sha256": w.arrays_sha256,
         "meaningful": w.meaningful,
-        "broadcast_bytes": w.broadcast_bytes(),
     }
     if not w.meaningful:
         block["warning"] = NOT_MEANINGFUL
@@ -100,7 +99,7 @@ def engine_block(m: ConvertedModel, model_cache: str = "off") -> dict:
         "precision": m.precision,
         "parity_safe": m.parity_safe,
         "model_sha256": m.key,
-        "broadcast_bytes": m.broadcast_bytes(),
+        "broadcast_bytes": m.broadcast_bytes(),  # what the executors receive: the converted model (ONNX by default)
         "model_cache": model_cache,  # off | miss | hit: whether the driver converted it in this run (model_cache.py)
     }
     if not m.parity_safe:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import re
 import tempfile
 from dataclasses import dataclass
@@ -65,12 +64,6 @@ class LoadedWeights:
     def sha256(self) -> str:
         """The manifest's weights.sha256: the file's, or for random weights the arrays'."""
         return self.file_sha256 or self.arrays_sha256
-
-    def broadcast_bytes(self) -> int:
-        """Size of what the broadcast ships: the pickled array list, as Spark serializes it."""
-        from pyspark.serializers import pickle_protocol
-
-        return len(pickle.dumps(self.arrays, protocol=pickle_protocol))
 
 
 def arrays_sha256(arrays: list[np.ndarray]) -> str:

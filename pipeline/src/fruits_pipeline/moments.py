@@ -1,9 +1,14 @@
 """Count, mean and centred scatter matrix of feature rows, and their exact merge: what the PCA needs. Pure numpy.
 
-Two producers, one type: the featurization UDF accumulates them per task while it has the features in hand
-(MomentsParam: a Spark accumulator, so the PCA needs no pass of its own), and pca.moments computes them in a
-distributed pass when the accumulator cannot be used (too many tasks, or a task ran twice). This module stays
-free of Spark ML and TensorFlow: executors import it.
+pca.moments computes them in one pass over the persisted features: one partial per partition, merged in a tree
+on the executors (Spark's treeReduce) whose depth `tree_depth` picks from the task count, so the driver receives
+at most about TREE_FAN_IN + 1 partials (13 MB each at d = 1,280) whatever the number of tasks. This module stays
+free of Spark and TensorFlow: executors import it, and its functions are pure.
+
+Why not a Spark accumulator filled by the featurization UDF (the earlier design, up to 64 tasks): every task
+sent the driver one d x d matrix (64 x 13 MB), and an accumulator updated in a transformation counts a
+recomputed task twice. A treeReduce's partials are task RESULTS: one per partition, whatever re-executions
+happen (see pca.moments).
 """
 
 from __future__ import annotations
@@ -11,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from pyspark.accumulators import AccumulatorParam
 
 
 @dataclass(frozen=True)
@@ -49,12 +53,26 @@ def merge_moments(a: Moments, b: Moments) -> Moments:
 
 EMPTY = Moments(0, np.zeros(0), np.zeros((0, 0)))
 
+# At most about this many partials (plus one) reach the driver, and each reduce task of the tree merges about
+# this many: 4 x 13 MB keeps the driver's share small; more levels cost a shuffle of a few partials each.
+TREE_FAN_IN = 4
 
-class MomentsParam(AccumulatorParam):
-    """Spark accumulator of Moments: each task adds its partition's moments once; the driver merges them exactly."""
 
-    def zero(self, value: Moments) -> Moments:
-        return EMPTY
+def tree_depth(tasks: int, fan_in: int = TREE_FAN_IN) -> int:
+    """The treeReduce depth for `tasks` partials: the smallest d with fan_in ** d >= tasks (at least 1). Pure."""
+    depth, reach = 1, fan_in
+    while reach < tasks:
+        depth, reach = depth + 1, reach * fan_in
+    return depth
 
-    def addInPlace(self, a: Moments, b: Moments) -> Moments:
-        return merge_moments(a, b)
+
+def partials_at_driver(tasks: int, depth: int) -> int:
+    """How many partials PySpark's treeReduce/treeAggregate (3.5, rdd.py) sends the driver for `tasks` partitions at
+    `depth`: the same level loop, without Spark. Pure; the unit tests use it to show the driver's share is bounded."""
+    import math
+
+    partitions = float(tasks)
+    scale = max(int(math.ceil(pow(tasks, 1.0 / depth))), 2)
+    while partitions > scale + partitions / scale:
+        partitions /= scale
+    return int(partitions)

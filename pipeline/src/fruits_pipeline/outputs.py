@@ -8,6 +8,7 @@ half-replaced data), then every output this job owns; nothing else in the folder
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from pyspark.sql import DataFrame
@@ -87,17 +88,39 @@ def write_parquet(df: DataFrame, uri: str) -> None:
     df.write.mode("overwrite").option("parquet.enable.dictionary", "false").parquet(uri)
 
 
+CSV_PARTS_DIR = "_parts"  # under pca_csv/ while the job runs; '_' hides it from Spark's readers, clear() removes it
+ASSEMBLY_BUFFER_BYTES = 4 << 20  # the bounded buffer the parts stream through on the driver's JVM
+_PART = re.compile(r"^part-(\d+)(?:-.*)?\.csv$")
+
+
+def ordered_part_names(names: list[str]) -> list[str]:
+    """Spark's CSV part files in partition order (the number after 'part-', compared as a number: Spark widens it
+    past 99,999), other files (_SUCCESS, checksums) left out. Pure."""
+    parts = [(int(m.group(1)), n) for n in names if (m := _PART.match(n))]
+    return [n for _, n in sorted(parts)]
+
+
+def csv_header(df: DataFrame) -> bytes:
+    """The header line the single CSV starts with: the column names, which need no quoting (key, label, pc_i)."""
+    return (",".join(df.columns) + "\n").encode("utf-8")
+
+
 def write_single_csv(storage: Storage, df: DataFrame, layout: OutputLayout) -> str:
-    """One CSV file with a header, sorted by key, at pca_csv/pca.csv; the folder holds nothing else."""
-    folder = layout.pca_csv_dir
-    df.repartition(1).sortWithinPartitions("key").write.mode("overwrite").option("header", "true").csv(folder)
-    parts = [n for n in storage.list_files(folder) if n.startswith("part-") and n.endswith(".csv")]
-    if len(parts) != 1:
-        raise RuntimeError(f"expected one CSV part file in {folder}, found {parts}")
-    storage.rename(f"{folder}/{parts[0]}", layout.pca_csv)
-    for name in storage.list_files(folder):  # _SUCCESS and the like: keep the folder to the one CSV
+    """One CSV file with a header, sorted by key, at pca_csv/pca.csv; the folder holds nothing else.
+
+    Written in parallel: `orderBy(key)` range-partitions the rows, so part i holds keys below part i + 1's and
+    every task writes its part at once (no header in parts). The driver then streams the parts, in order, into
+    the one file through the Hadoop FileSystem API with a bounded buffer (storage.concatenate: the bytes stay in
+    the JVM, never a whole part in memory), and removes them. Before: one task sorted and wrote every row.
+    """
+    parts_dir = f"{layout.pca_csv_dir}/{CSV_PARTS_DIR}"
+    df.orderBy("key").write.mode("overwrite").option("header", "false").csv(parts_dir)
+    parts = ordered_part_names(storage.list_files(parts_dir))
+    storage.concatenate(csv_header(df), [f"{parts_dir}/{n}" for n in parts], layout.pca_csv, ASSEMBLY_BUFFER_BYTES)
+    storage.delete(parts_dir)
+    for name in storage.list_files(layout.pca_csv_dir):  # keep the folder to the one CSV
         if name != CSV_FILE_NAME:
-            storage.delete(f"{folder}/{name}")
+            storage.delete(f"{layout.pca_csv_dir}/{name}")
     return layout.pca_csv
 
 

@@ -13,12 +13,11 @@ driver, then k is the fixed `--pca-k` or the smallest k whose cumulative ratio r
 `PCAModel` with those k axes is built through the JVM: same class, same transform, same saved format as
 `PCA(k=k).fit`, no second pass over the data.
 
-Where the moments come from: usually from the featurization itself (moments.py: the UDF accumulates them per
-task, main.py checks their count), so `fit_pca(..., precomputed)` makes no Spark pass at all. Otherwise, the
-pass (`moments`): each partition's Arrow batches become numpy blocks; a partition yields its count, mean and
-centred scatter matrix M2 = sum (x - mean)(x - mean)^T (BLAS syrk/gemm), and the partials merge pairwise with the
-exact parallel formula (Chan, Golub & LeVeque) in a treeReduce: no raw second moment minus mean^2 cancellation,
-nothing proportional to the number of partitions on the driver. It replaces StandardScaler.fit +
+Where the moments come from: one pass over the persisted features (`moments`): each partition's Arrow batches
+become numpy blocks; a partition yields its count, mean and centred scatter matrix M2 = sum (x - mean)(x - mean)^T
+(BLAS syrk/gemm), and the partials merge pairwise with the exact parallel formula (Chan, Golub & LeVeque) in a
+treeReduce whose depth grows with the task count (moments.tree_depth): no raw second moment minus mean^2
+cancellation, nothing proportional to the number of partitions on the driver. It replaces StandardScaler.fit +
 RowMatrix.computeCovariance (four Spark jobs, a row-by-row packed rank-1 update in Java BLAS): measured on
 3,120 x 1280 features, see pipeline/README.md. The scaler (mean, sample std) comes from the same moments.
 
@@ -43,7 +42,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from .errors import JobError
-from .moments import Moments, block_moments, merge_moments  # noqa: F401  (re-exported: tests, main)
+from .moments import Moments, block_moments, merge_moments, tree_depth  # noqa: F401  (re-exported: tests)
 
 
 @dataclass(frozen=True)
@@ -119,6 +118,7 @@ def spectrum(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 _MOMENTS_SCHEMA = "n long, d int, mean binary, m2 binary"
+MOMENTS_BATCH_ROWS = 2048  # rows per Arrow batch in the moments pass: 2048 x 1280 float32 = 10 MB per batch
 
 
 def _partition_moments(batches):
@@ -146,11 +146,25 @@ def _row_moments(row) -> Moments:
 
 
 def moments(features: DataFrame, column: str = "features") -> Moments:
-    """Count, mean and centred scatter matrix of an array<float> column: one distributed pass, merged in a tree."""
-    partials = features.select(column).mapInArrow(_partition_moments, _MOMENTS_SCHEMA)
-    result = partials.rdd.map(_row_moments).treeReduce(merge_moments, depth=2)
-    return result
+    """Count, mean and centred scatter matrix of an array<float> column: one distributed pass, merged in a tree.
 
+    Each partition yields one partial (mapInArrow); treeReduce merges them on the executors, `tree_depth` levels
+    deep for this many partitions, so the driver receives a few partials whatever the task count.
+
+    Why a retried or recomputed task never counts twice: every partial here is a task's RESULT, not a side effect.
+    At the intermediate levels a partial is a shuffle map output, registered once per map partition (a re-run
+    replaces it); at the last level it is a result task's value, and the scheduler keeps one result per partition
+    (later attempts, retries or speculative copies, are ignored). The merge therefore sees each partition exactly
+    once, unlike an accumulator updated inside a transformation, which adds again for every re-executed task.
+    """
+    from .images import session_confs
+
+    spark = features.sparkSession
+    # Arrow batches of MOMENTS_BATCH_ROWS rows, not the featurization's 64: each batch costs a d x d product and a
+    # merge of d x d matrices (13 MB each) whatever its row count, so few large batches make the pass cheap.
+    with session_confs(spark, {"spark.sql.execution.arrow.maxRecordsPerBatch": str(MOMENTS_BATCH_ROWS)}):
+        partials = features.select(column).mapInArrow(_partition_moments, _MOMENTS_SCHEMA).rdd.map(_row_moments)
+        return partials.treeReduce(merge_moments, depth=tree_depth(partials.getNumPartitions()))
 
 def scaler_model(m: Moments, standardize: bool, input_col: str, output_col: str) -> StandardScalerModel:
     """The Spark ML StandardScalerModel StandardScaler(withMean=True, withStd=standardize).fit would give."""
@@ -180,7 +194,7 @@ def scaled_covariance(m: Moments, standardize: bool) -> np.ndarray:
 def fit_pca(features: DataFrame, params: PcaParams, precomputed: Moments | None = None) -> PcaResult:
     """Fit scaler + PCA once on `features` (key, label, features array<float>).
 
-    `precomputed`: the moments of exactly these rows, accumulated by the featurization pass; then no Spark pass.
+    `precomputed`: the moments of exactly these rows (main computes them in a stage of their own); then no pass.
     """
     m = precomputed if precomputed is not None else moments(features, "features")
     if m.n < 2:

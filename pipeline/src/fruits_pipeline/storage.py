@@ -1,7 +1,7 @@
 """Files on any Hadoop filesystem (file://, s3a://, s3://) through the JVM's FileSystem API, from the driver.
 
 Spark already has the right filesystem, endpoint and credentials configured for these URIs; using the same API
-for our small files (JSON, the CSV rename, cleanup) means no second S3 client and no second configuration.
+for our small files (JSON, the CSV assembly, cleanup) means no second S3 client and no second configuration.
 """
 
 from __future__ import annotations
@@ -35,6 +35,24 @@ class Storage:
         out = self._fs(p).create(p, True)
         try:
             out.write(bytearray(data))
+        finally:
+            out.close()
+
+    def concatenate(self, head: bytes, sources: list[str], dst: str, buffer_bytes: int) -> None:
+        """Write `head`, then each source file's bytes in order, into `dst` (replaced). The bytes are streamed by the
+        JVM (Hadoop's IOUtils.copyBytes) through one buffer of `buffer_bytes`: they never enter Python, and no
+        source is held whole in memory."""
+        d = self._path(dst)
+        out = self._fs(d).create(d, True)
+        try:
+            out.write(bytearray(head))
+            for uri in sources:
+                s = self._path(uri)
+                stream = self._fs(s).open(s, buffer_bytes)
+                try:
+                    self._jvm.org.apache.hadoop.io.IOUtils.copyBytes(stream, out, buffer_bytes, False)
+                finally:
+                    stream.close()
         finally:
             out.close()
 
