@@ -10,7 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { PlanRefusedError } from '../errors.js';
 import { describeFile } from '../storage/local-folder.js';
-import { PLAN_FORMAT, type PromotePlan } from './plan.js';
+import { PLAN_FORMAT, pricedCluster, type PromotePlan } from './plan.js';
 import { forecastEmr } from '../forecast/emr.js';
 import { parseThroughputProfile } from '../forecast/profile.js';
 import { assertWithinBudget, estimateCost, type PricedGroup } from './prices.js';
@@ -133,8 +133,7 @@ export function validatePlan(raw: unknown, file = 'plan', opts: { budgetEur?: nu
     profile: throughput,
     images: inputs > 0 ? inputs : plan.forecast.run.images,
     engine: plan.forecast.run.engine,
-    region,
-    groups,
+    ...pricedCluster(region, groups),
     tasksPerNode: plan.sizing.tasksPerNode,
     taskCpus: plan.sizing.taskCpus,
   });

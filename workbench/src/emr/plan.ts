@@ -155,7 +155,14 @@ export function emrForecaster(profile: EmrProfile, throughput: ThroughputProfile
   const region = assertEuRegion(profile.region);
   const perNode = deriveSparkSizing({ instanceType: profile.core.instanceType, coreNodes: 1, workerPeakRssMb });
   return (coreNodes: number, images: number): EmrForecast =>
-    forecastEmr({ profile: throughput, images, engine, region, groups: instanceGroups(profile, coreNodes), tasksPerNode: perNode.tasksPerNode, taskCpus: perNode.taskCpus });
+    forecastEmr({ profile: throughput, images, engine, ...pricedCluster(region, instanceGroups(profile, coreNodes)), tasksPerNode: perNode.tasksPerNode, taskCpus: perNode.taskCpus });
+}
+
+/** The core group and the whole cluster's EUR per hour: what forecast/emr.ts needs of a cluster's instance groups. */
+export function pricedCluster(region: EuRegion, groups: PricedGroup[]): { core: { instanceType: string; count: number }; eurPerHour: number } {
+  const core = groups.find((g) => g.role === 'CORE');
+  if (!core) throw new Error('the instance groups have no CORE group');
+  return { core, eurPerHour: estimateCost({ region, groups, minutes: 60, idleTimeoutMinutes: 0 }).eurPerHour };
 }
 
 /** --core-nodes auto for one input size; beyond what any node count can do, the fastest, flagged. */

@@ -5,9 +5,10 @@
  * Billing: EMR bills every instance per second (one-minute minimum) from launch to termination, so every phase
  * is charged for every instance of the cluster (master and core), at the plan's EUR per hour (emr/prices.ts).
  * The upload of the inputs happens before the cluster exists and is not cluster time.
+ *
+ * The cluster's price per hour comes in as a value (emr/plans price it with emr/prices.ts): forecast/ sits below
+ * emr/ and imports nothing of it.
  */
-import type { EuRegion } from '../config/schema.js';
-import { estimateCost, type PricedGroup } from '../emr/prices.js';
 import { DEFAULT_IMAGES_PER_TASK, VCPU_DERATE } from './assumptions.js';
 import type { Engine, ThroughputProfile } from './profile.js';
 import { forecastStep, type StepForecast } from './step.js';
@@ -40,9 +41,10 @@ export interface EmrForecastInput {
   profile: ThroughputProfile;
   images: number;
   engine: Engine;
-  region: EuRegion;
-  /** Master and core groups as requested (the core count is the node count forecast). */
-  groups: PricedGroup[];
+  /** The core group as requested (its count is the node count forecast). */
+  core: { instanceType: string; count: number };
+  /** What the whole cluster (master and core nodes) costs per hour, EUR (emr/prices.ts estimateCost). */
+  eurPerHour: number;
   /** Concurrent tasks per core node and cores per task (emr/sizing.ts tasksPerNode, taskCpus). */
   tasksPerNode: number;
   taskCpus: number;
@@ -65,8 +67,8 @@ export interface EmrForecast {
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
 
 export function forecastEmr(i: EmrForecastInput): EmrForecast {
-  const core = i.groups.find((g) => g.role === 'CORE');
-  if (!core) throw new Error('forecastEmr: the groups have no CORE group');
+  const { core, eurPerHour } = i;
+  if (!(core.count >= 1)) throw new Error(`forecastEmr: ${core.count} core nodes; at least 1 is needed`);
   const step = forecastStep({
     profile: i.profile,
     images: i.images,
@@ -77,7 +79,6 @@ export function forecastEmr(i: EmrForecastInput): EmrForecast {
     imagesPerTask: i.imagesPerTask ?? DEFAULT_IMAGES_PER_TASK,
     startupSeconds: YARN_STARTUP_SECONDS,
   });
-  const eurPerHour = estimateCost({ region: i.region, groups: i.groups, minutes: 60, idleTimeoutMinutes: 0 }).eurPerHour;
   const minutes: Record<EmrPhase, number> = { ...EMR_PHASE_MINUTES, step: step.seconds / 60 };
   const phases = Object.fromEntries(EMR_PHASES.map((p) => [p, { minutes: round(minutes[p], 1), eur: round((eurPerHour * minutes[p]) / 60, 3) }])) as Record<EmrPhase, PhaseCost>;
   const totalMinutes = EMR_PHASES.reduce((s, p) => s + minutes[p], 0);

@@ -160,7 +160,11 @@ describe.skipIf(skipReason !== undefined)(`npm run promote, end to end against m
     expect(plan).toMatchObject({ format: 'fruits-workbench/promote-plan@1', region: REGION, bucket: 'fruits-cli-test' });
     expect(plan.runJobFlow.ReleaseLabel).toBe('emr-7.13.0');
     expect(plan.uploads.filter((u: { role: string }) => u.role === 'input')).toHaveLength(3);
-    expect(run.stderr).toMatch(/cost +~\d+\.\d\d EUR for 30 min/);
+    // Priced from the forecast of these 3 images (not the profile's fixed plannedMinutes: 30), with the size table.
+    expect(run.stderr).toMatch(/forecast +.*3 images/);
+    expect(run.stderr).toMatch(/cost +~\d+\.\d\d EUR for \d+ min/);
+    expect(run.stderr).not.toMatch(/EUR for 30 min/);
+    expect(run.stderr).toMatch(/10,000,000 +\d+ x m5/);
     expect(run.stderr).toContain('dry run: nothing was sent to AWS');
   });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PlanRefusedError } from '../../src/errors.js';
 import { assertForecastWithinBudget, chooseCoreNodes, MAX_CORE_NODES, OverBudgetError } from '../../src/forecast/auto-nodes.js';
 import { forecastEmr } from '../../src/forecast/emr.js';
+import { pricedCluster } from '../../src/emr/plan.js';
 import { testProfile } from './forecast-fixtures.js';
 
 const forecastFor = (images: number) => (nodes: number) =>
@@ -9,11 +10,10 @@ const forecastFor = (images: number) => (nodes: number) =>
     profile: testProfile,
     images,
     engine: 'onnxruntime',
-    region: 'eu-west-3',
-    groups: [
+    ...pricedCluster('eu-west-3', [
       { role: 'MASTER', instanceType: 'm5.xlarge', count: 1, market: 'ON_DEMAND' },
       { role: 'CORE', instanceType: 'm5.xlarge', count: nodes, market: 'ON_DEMAND' },
-    ],
+    ]),
     tasksPerNode: 4,
     taskCpus: 1,
   });

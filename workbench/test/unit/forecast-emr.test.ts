@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { VCPU_DERATE } from '../../src/forecast/assumptions.js';
 import { EMR_PHASE_MINUTES, forecastEmr, minutesToStepEnd, waitLimitMinutes, YARN_STARTUP_SECONDS, type EmrForecastInput } from '../../src/forecast/emr.js';
 import { forecastStep } from '../../src/forecast/step.js';
+import { pricedCluster } from '../../src/emr/plan.js';
 import { estimateCost, type PricedGroup } from '../../src/emr/prices.js';
 import { testProfile } from './forecast-fixtures.js';
 
@@ -14,8 +15,7 @@ const input = (over: Partial<EmrForecastInput> = {}): EmrForecastInput => ({
   profile: testProfile,
   images: 1_000_000,
   engine: 'onnxruntime',
-  region: 'eu-west-3',
-  groups: groups(2),
+  ...pricedCluster('eu-west-3', groups(2)),
   tasksPerNode: 4,
   taskCpus: 1,
   ...over,
@@ -72,7 +72,7 @@ describe('forecastEmr', () => {
 
   it('more nodes: a shorter step, a higher rate per hour', () => {
     const two = forecastEmr(input());
-    const four = forecastEmr(input({ groups: groups(4) }));
+    const four = forecastEmr(input(pricedCluster('eu-west-3', groups(4))));
     expect(four.phases.step.minutes).toBeLessThan(two.phases.step.minutes);
     expect(four.eurPerHour).toBeGreaterThan(two.eurPerHour);
     expect(four.coreNodes).toBe(4);
@@ -80,7 +80,8 @@ describe('forecastEmr', () => {
 
   it('grows with the input, and is refused without a core group', () => {
     expect(forecastEmr(input({ images: 10_000 })).totalEur).toBeLessThan(forecastEmr(input({ images: 10_000_000 })).totalEur);
-    expect(() => forecastEmr(input({ groups: groups(1).slice(0, 1) }))).toThrow(/no CORE group/);
+    expect(() => pricedCluster('eu-west-3', groups(1).slice(0, 1))).toThrow(/no CORE group/);
+    expect(() => forecastEmr(input({ core: { instanceType: 'm5.xlarge', count: 0 } }))).toThrow(/at least 1/);
   });
 });
 

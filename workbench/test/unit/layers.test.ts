@@ -24,8 +24,6 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['errors', 'lifecycle', 'terminal', 'context'],
 ];
 const FORBIDDEN: [string, string][] = [['stack', 'setup']];
-/** Folder cycles other helpers are breaking right now; each entry must still be a cycle (else remove it). */
-const KNOWN_CYCLES: string[][] = [['emr', 'forecast']];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -84,10 +82,9 @@ describe('layers of workbench/src', () => {
   });
 
   it('no import cycle between folders', () => {
-    const found = cycles(graph).filter((c) => !KNOWN_CYCLES.some((k) => k.join() === c.join()));
+    const found = cycles(graph);
     const detail = found.map((c) => `${c.join(' <-> ')}: ${c.flatMap((a) => c.filter((b) => graph.get(a)?.has(b)).map((b) => graph.get(a)!.get(b))).join('; ')}`);
     expect(detail).toEqual([]);
-    for (const known of KNOWN_CYCLES) expect(cycles(graph).map((c) => c.join()), `${known.join(' <-> ')} is no longer a cycle: drop it from KNOWN_CYCLES`).toContain(known.join());
   });
 
   it('imports point down: nothing imports commands/ but cli.ts, nothing below targets/ imports targets/ or bench/', () => {
