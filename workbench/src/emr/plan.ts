@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { RunJobFlowCommandInput } from '@aws-sdk/client-emr';
 import type { EmrProfile, EuRegion, WorkbenchConfig } from '../config/schema.js';
 import { ConfigError, PlanRefusedError } from '../errors.js';
-import { jobArguments } from '../job/args.js';
+import { cloudJobCommand } from './job-command.js';
 import { joinKey, s3Uri as s3UriOf, toEmrUri } from '../storage/s3-uri.js';
 import type { LocalFile } from '../storage/upload-plan.js';
 import { assertEuRegion } from './region-guard.js';
@@ -264,11 +264,14 @@ export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs
   const outputUri = `${s3Uri(bucket, joinKey(cfg.storage.runsPrefix, inputs.runId))}/`;
   const logUri = `${s3Uri(bucket, 'logs')}/`;
   const python = `/usr/bin/python${release.python}`;
-  const args = jobArguments({
+  // The entry point and its arguments: the same builder as the Serverless job run's (emr/job-command.ts).
+  const command = cloudJobCommand({
     job: cfg.job,
-    input: inputUri,
-    output: outputUri,
-    weights: weightsSpec,
+    entrypointUri: artifactUri.entrypoint,
+    zipUri: artifactUri.zip,
+    inputUri,
+    outputUri,
+    weightsSpec,
     runId: inputs.runId,
     artifactSha256: inputs.artifact.sha256,
   });
@@ -324,9 +327,9 @@ export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs
             'client',
             ...Object.entries(sizing.sparkConf).flatMap(([k, v]) => ['--conf', `${k}=${v}`]),
             '--py-files',
-            artifactUri.zip,
-            artifactUri.entrypoint,
-            ...args,
+            command.pyFiles,
+            command.entryPoint,
+            ...command.entryPointArguments,
           ],
         },
       },
