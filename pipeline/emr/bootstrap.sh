@@ -1,7 +1,8 @@
 #!/bin/bash
 # EMR bootstrap action (runs on every node, as the hadoop user, before applications start).
 # Installs the job's RUNTIME Python dependencies for python3.X from wheels shipped in the job artifact, checked
-# against the hashes of the runtime lock (pipeline/requirements.lock): no node needs PyPI or any internet access,
+# against the hashes of the chosen release's runtime lock (pipeline/locks/<release>/requirements.lock, which the
+# artifact always ships as requirements.lock): no node needs PyPI or any internet access,
 # and EMR runs the same numpy/pandas/pyarrow/tensorflow-cpu/openvino/onnxruntime/pillow as the local run.
 # pyspark is left out by the same tested filter the Docker image uses (runtime-lock-filter.sh): the job must use
 # the Spark of the EMR release, and the filter refuses a lock whose pyspark is another version.
@@ -11,7 +12,8 @@
 #     ARTIFACT_URI  folder holding requirements.lock and runtime-lock-filter.sh, e.g. s3://<bucket>/artifacts/<sha>/
 #                   (s3:// is fetched with the aws CLI; a local folder or file:// is read in place: the rehearsal)
 #     PY_VERSION    e.g. 3.11
-#     SPARK_VERSION the release's Spark, e.g. 3.5.6 (must equal the lock's pyspark pin)
+#     SPARK_VERSION the release's Spark, e.g. 4.1.1 (emr-spark-8.1.0) or 3.5.6 (emr-7.13.0); must equal the
+#                   lock's pyspark pin
 #     WHEELS_URI    folder of the runtime wheels (*.whl); default ARTIFACT_URI/wheels/
 # Environment (for the offline rehearsal and tests; unset on EMR): FRUITS_BOOTSTRAP_PYTHON = the interpreter to
 # install into (default /usr/bin/pythonX.Y, installed with dnf when missing).

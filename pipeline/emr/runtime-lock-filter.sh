@@ -1,5 +1,6 @@
 #!/bin/sh
-# Prints a runtime lock (pipeline/requirements.lock) without its pyspark requirement, for machines whose Spark
+# Prints a runtime lock (pipeline/locks/<release>/requirements.lock, shipped in the artifact as requirements.lock)
+# without its pyspark requirement, for machines whose Spark
 # already provides pyspark: the EMR nodes (bootstrap.sh) and the Docker image (docker/spark/Dockerfile). Every
 # other pin and hash is kept, so `pip install --require-hashes --no-deps -r <output>` installs exactly the lock
 # minus pyspark. One filter for both, tested by pipeline/tests/test_runtime_lock_filter.py.
@@ -30,7 +31,7 @@ if [ "$pinned" != "$expected" ]; then
   exit 1
 fi
 if grep -Eq '^(pytest|moto)(\[[^]]*\])?==' "$lock"; then
-  echo "runtime-lock-filter: $lock holds test tools (pytest/moto): give the runtime lock (pipeline/requirements.lock)" >&2
+  echo "runtime-lock-filter: $lock holds test tools (pytest/moto): give the release's runtime lock (pipeline/locks/<release>/requirements.lock)" >&2
   exit 1
 fi
 

@@ -1,5 +1,8 @@
 """pipeline/emr/runtime-lock-filter.sh (the one lock filter of the EMR bootstrap and the Docker image) and
-pipeline/emr/bootstrap.sh, run for real: offline install from shipped wheels, hash-checked, pyspark left out."""
+pipeline/emr/bootstrap.sh, run for real: offline install from shipped wheels, hash-checked, pyspark left out.
+The filter runs on every release's real runtime lock (versions.json `releases`); the bootstrap with the Spark of
+the release under test (tests/release.py): the artifact always ships the chosen release's lock as
+requirements.lock."""
 
 from __future__ import annotations
 
@@ -16,11 +19,18 @@ from pathlib import Path
 import pytest
 
 from conftest import PIPELINE, REPO
+from release import RELEASE
 
 FILTER = PIPELINE / "emr" / "runtime-lock-filter.sh"
 BOOTSTRAP = PIPELINE / "emr" / "bootstrap.sh"
-LOCK = PIPELINE / "requirements.lock"
-SPARK = json.loads((REPO / "versions.json").read_text())["spark"]
+RELEASES = json.loads((REPO / "versions.json").read_text())["releases"]
+SPARK = RELEASE.spark
+# A Spark no release pins: the machine's Spark differs from the lock's.
+OTHER_SPARK = SPARK.rsplit(".", 1)[0] + ".99"
+
+
+def release_lock(label: str) -> tuple[Path, str]:
+    return REPO / RELEASES[label]["locks"]["runtime"], RELEASES[label]["spark"]
 
 
 def run_filter(lock: Path, spark: str) -> subprocess.CompletedProcess:
@@ -31,9 +41,11 @@ def requirements(text: str) -> list[str]:
     return [line.split(" ")[0] for line in text.splitlines() if re.match(r"^[A-Za-z0-9]", line)]
 
 
-def test_drops_pyspark_and_its_hashes_keeps_every_other_pin_with_its_hashes():
-    lock = LOCK.read_text()
-    r = run_filter(LOCK, SPARK)
+@pytest.mark.parametrize("label", sorted(RELEASES))
+def test_drops_pyspark_and_its_hashes_keeps_every_other_pin_with_its_hashes(label):
+    path, spark = release_lock(label)
+    lock = path.read_text()
+    r = run_filter(path, spark)
     assert r.returncode == 0, r.stderr
     assert requirements(r.stdout) == [q for q in requirements(lock) if not q.startswith("pyspark==")]
     assert not re.search(r"^pyspark==", r.stdout, re.M)
@@ -43,9 +55,12 @@ def test_drops_pyspark_and_its_hashes_keeps_every_other_pin_with_its_hashes():
     assert re.search(r"^py4j==", r.stdout, re.M)  # the venv's py4j serves the machine's pyspark
 
 
-def test_refuses_another_spark(tmp_path):
-    r = run_filter(LOCK, "3.5.7")
-    assert r.returncode == 1 and f"pins pyspark=={SPARK} but the machine's Spark is 3.5.7" in r.stderr
+@pytest.mark.parametrize("label", sorted(RELEASES))
+def test_refuses_another_spark(label):
+    path, spark = release_lock(label)
+    other = next(r["spark"] for l, r in RELEASES.items() if l != label)  # another release's Spark
+    r = run_filter(path, other)
+    assert r.returncode == 1 and f"pins pyspark=={spark} but the machine's Spark is {other}" in r.stderr
 
 
 def test_refuses_a_lock_without_pyspark(tmp_path):
@@ -55,8 +70,9 @@ def test_refuses_a_lock_without_pyspark(tmp_path):
     assert r.returncode == 1 and "pins no pyspark" in r.stderr
 
 
-def test_refuses_the_test_lock():
-    r = run_filter(PIPELINE / "requirements-test.lock", SPARK)
+@pytest.mark.parametrize("label", sorted(RELEASES))
+def test_refuses_the_test_lock(label):
+    r = run_filter(REPO / RELEASES[label]["locks"]["test"], RELEASES[label]["spark"])
     assert r.returncode == 1 and "holds test tools" in r.stderr
 
 
@@ -134,6 +150,6 @@ def test_bootstrap_refuses_a_wheel_whose_hash_is_not_the_locks(artifact, tmp_pat
 
 
 def test_bootstrap_refuses_a_lock_for_another_spark(artifact, tmp_path):
-    r = run_bootstrap(artifact, fresh_python(tmp_path), "3.5.7")
+    r = run_bootstrap(artifact, fresh_python(tmp_path), OTHER_SPARK)
     assert r.returncode == 1
-    assert "but the machine's Spark is 3.5.7" in r.stderr
+    assert f"but the machine's Spark is {OTHER_SPARK}" in r.stderr
