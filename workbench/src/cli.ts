@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { createColors } from 'picocolors';
 import { loadConfig, type ConfigOverrides } from './config/load.js';
+import { DEFAULT_RELEASE, RELEASE_LABELS } from './config/releases.js';
 import { AbortedError, CleanupError, WorkbenchError } from './errors.js';
 import { withScope } from './lifecycle.js';
 import { command as bench } from './commands/bench.js';
@@ -63,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
       .description(spec.description)
       .option('-c, --config <file>', 'config file (default: workbench.yaml at the repo root)')
       .option('-p, --profile <name>', 'profile: local | cluster | emr (default: defaultProfile in the config)')
+      .option('--release <label>', `EMR release whose Spark the profile runs: ${RELEASE_LABELS.join(' | ')} (default: ${DEFAULT_RELEASE.label}); env WORKBENCH_RELEASE`)
       .exitOverride();
     spec.configure(cmd);
     cmd.action(async (...actionArgs: unknown[]) => {
@@ -84,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
                 root: REPO_ROOT,
                 configPath: options.config ? path.resolve(String(options.config)) : undefined,
                 env: process.env,
-                flags: { profile: options.profile as string | undefined, ...flags },
+                flags: { profile: options.profile as string | undefined, release: options.release as string | undefined, ...flags },
               });
             },
           };

@@ -39,6 +39,7 @@ class JobParams:
     engine: str = DEFAULT_ENGINE  # keras | openvino | onnxruntime (engines.py)
     precision: str = DEFAULT_PRECISION  # f32 (parity-safe) | bf16 | int8 (opt-in, flagged not parity-safe)
     images_per_task: int = DEFAULT_IMAGES_PER_TASK  # sizes the tasks when partitions is 0 (task_sizing.py)
+    release: str | None = None  # the EMR release label the artifact was packed for (recorded, changes nothing)
 
     def settings(self) -> dict:
         """The manifest's `settings` block: every argument that changes the computed result."""
@@ -153,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="driver-local folder caching the converted model between runs (the workbench passes it "
                         "for local runs); default: none")
     p.add_argument("--artifact-sha256", type=_sha256, default=None, help="recorded in the manifest (given by the workbench)")
+    p.add_argument("--release", default=None, metavar="LABEL",
+                   help="EMR release label the artifact was packed for (emr-spark-8.1.0, emr-7.13.0): recorded in the "
+                        "manifest so parity can tell a release difference from a code difference (given by the workbench)")
     return p
 
 
@@ -182,4 +186,5 @@ def parse_args(argv: list[str]) -> JobParams:
         engine=a.engine,
         precision=a.precision,
         images_per_task=a.images_per_task,
+        release=a.release,
     )

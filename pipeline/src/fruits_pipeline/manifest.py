@@ -154,6 +154,7 @@ def build_manifest(
         "weights": weights_block(weights),
         "engine": engine_block(model, model_cache),
         "artifact": {"sha256": params.artifact_sha256, "code_sha256": code_sha256()},
+        "release": params.release,
         "settings": params.settings(),
         "versions": versions,
         "spark": spark_info,

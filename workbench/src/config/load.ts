@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { releaseByLabel } from './releases.js';
 import { FileConfigSchema, ProfileSchema, type Job, type Profile, type WorkbenchConfig } from './schema.js';
 import { parseInputSpec, parseWeightsSpec } from './specs.js';
 
@@ -25,6 +26,8 @@ export interface ConfigOverrides {
   coreNodes?: string | number;
   /** emr: the run must end within this with coreNodes 'auto' (profiles.<emr>.targetMinutes). */
   targetMinutes?: string | number;
+  /** The EMR release the selected profile runs (profiles.<name>.release). */
+  release?: string;
   cacheDir?: string;
 }
 
@@ -39,6 +42,7 @@ export const ENV_VARS: Record<keyof ConfigOverrides, string> = {
   budgetEur: 'WORKBENCH_BUDGET_EUR',
   coreNodes: 'WORKBENCH_CORE_NODES',
   targetMinutes: 'WORKBENCH_TARGET_MINUTES',
+  release: 'WORKBENCH_RELEASE',
   cacheDir: 'WORKBENCH_CACHE_DIR',
 };
 
@@ -56,7 +60,11 @@ function zodProblems(error: z.ZodError, prefix = ''): Problem[] {
   return error.issues.map((issue) => {
     const key = [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(root)';
     let fix: string | undefined;
-    if (issue.code === 'unrecognized_keys') fix = `remove or rename ${issue.keys.join(', ')}`;
+    if (issue.code === 'unrecognized_keys') {
+      fix = issue.keys.includes('releaseLabel')
+        ? 'rename releaseLabel to release (the same label; versions.json `releases` lists the supported ones)'
+        : `remove or rename ${issue.keys.join(', ')}`;
+    }
     return { key, message: issue.message, fix };
   });
 }
@@ -136,6 +144,7 @@ export function loadConfig(opts: LoadOptions): WorkbenchConfig {
       // Region and budget overrides apply to the selected profile only; re-validate it so they are checked too.
       const p: Record<string, unknown> = structuredClone(profile) as Record<string, unknown>;
       if (overrides.region !== undefined) p.region = overrides.region;
+      if (overrides.release !== undefined) p.release = overrides.release;
       if (overrides.budgetEur !== undefined) {
         if (profile.kind !== 'emr') {
           problems.push({ key: 'budgetEur', message: `only the emr profile has a budget (profile "${profileName}" is ${profile.kind})` });
@@ -180,6 +189,7 @@ export function loadConfig(opts: LoadOptions): WorkbenchConfig {
     parity: data.parity,
     profileName,
     profile,
+    release: releaseByLabel(profile.release),
     profiles: data.profiles,
   };
 }

@@ -6,6 +6,7 @@
  * Validation happens once, at the edge (config/load.ts); everything downstream receives a `WorkbenchConfig`.
  */
 import { z } from 'zod';
+import { DEFAULT_RELEASE, RELEASE_LABELS, type Release } from './releases.js';
 import type { InputSpec, WeightsSpec } from './specs.js';
 
 /** EU regions the workbench accepts for data and compute (GDPR). London and Zurich are outside the EU. */
@@ -17,6 +18,15 @@ const region = z
   .refine((r) => (EU_REGIONS as readonly string[]).includes(r), {
     message: `must be an EU region (GDPR): one of ${EU_REGIONS.join(', ')}`,
   });
+
+/**
+ * The EMR release a profile runs (config/releases.ts): its Spark runs locally too, so a local run and an EMR run of
+ * the same release are comparable. Flag: --release; env WORKBENCH_RELEASE.
+ */
+const release = z
+  .string()
+  .refine((r) => RELEASE_LABELS.includes(r), { message: `must be a supported release: one of ${RELEASE_LABELS.join(', ')}` })
+  .default(DEFAULT_RELEASE.label);
 
 /** Parsed into a typed WeightsSpec by config/load.ts (config/specs.ts), which also reports a bad value. */
 const weightsSpec = z.string().min(1);
@@ -111,11 +121,11 @@ const sparkCluster = z
   .strict();
 
 export const LocalProfileSchema = z
-  .object({ kind: z.literal('local'), region: region.default('eu-west-3'), spark: sparkLocal.prefault({}) })
+  .object({ kind: z.literal('local'), region: region.default('eu-west-3'), release, spark: sparkLocal.prefault({}) })
   .strict();
 
 export const ClusterProfileSchema = z
-  .object({ kind: z.literal('cluster'), region: region.default('eu-west-3'), spark: sparkCluster.prefault({}) })
+  .object({ kind: z.literal('cluster'), region: region.default('eu-west-3'), release, spark: sparkCluster.prefault({}) })
   .strict();
 
 const instanceGroup = z
@@ -131,8 +141,8 @@ export const EmrProfileSchema = z
     region: region.default('eu-west-3'),
     /** Bucket for inputs, artifact, outputs and logs; must live in `region`. Empty = `<storage.bucket>-<account>-<region>`. */
     bucket: z.string().default(''),
-    /** EMR release; must map to the pinned Spark in emr/releases.ts. */
-    releaseLabel: z.string().default('emr-7.13.0'),
+    /** The EMR release label the cluster runs, and the Spark the local reference run uses (config/releases.ts). */
+    release,
     master: instanceGroup.default({ instanceType: 'm5.xlarge', count: 1 }),
     core: instanceGroup.default({ instanceType: 'm5.xlarge', count: 2 }),
     /**
@@ -158,7 +168,37 @@ export const EmrProfileSchema = z
   })
   .strict();
 
-export const ProfileSchema = z.discriminatedUnion('kind', [LocalProfileSchema, ClusterProfileSchema, EmrProfileSchema]);
+/** EMR Serverless (serverless/): an application and one job run, billed per vCPU-, GB- and storage-hour of its workers. */
+export const ServerlessProfileSchema = z
+  .object({
+    kind: z.literal('serverless'),
+    /** Regions with a Serverless price in serverless/prices.ts (the others are refused with that fix). */
+    region: region.default('eu-west-3'),
+    /** Empty = `<storage.bucket>-<account>-<region>`, the same bucket as the emr profile's. */
+    bucket: z.string().default(''),
+    release,
+    /** The venv archive is built for x86_64 (the runtime lock's wheels). */
+    architecture: z.literal('X86_64').default('X86_64'),
+    /** Executors (spark.executor.instances, dynamic allocation off: the cost is planned, not discovered). */
+    executors: z.number().int().min(1).max(100).default(4),
+    /** vCPU per executor worker: 1, 2, 4, 8 or 16 (memory is derived from the measured per-worker peak). */
+    executorVcpu: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8), z.literal(16)]).default(4),
+    /** Ephemeral disk per worker, GB (20 free; 20-200). */
+    diskGb: z.number().int().min(20).max(200).default(20),
+    /** The application stops itself after this much idle time, behind the workbench's own stop. */
+    idleTimeoutMinutes: z.number().int().min(1).max(24 * 60).default(5),
+    /** Priced and bounding the run (executionTimeoutMinutes) when the run cannot be forecast. */
+    plannedMinutes: z.number().int().min(5).max(24 * 60).default(30),
+    budgetEur: z.number().positive().default(10),
+    /** Execution role name or ARN the job run assumes. Empty = the workbench's role scoped to the bucket (iam/; --create-roles). */
+    executionRole: z.string().default(''),
+    /** Keep the workbench-created application after the run (stopped) instead of deleting it. */
+    keepApplication: z.boolean().default(false),
+    tags: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
+export const ProfileSchema = z.discriminatedUnion('kind', [LocalProfileSchema, ClusterProfileSchema, EmrProfileSchema, ServerlessProfileSchema]);
 
 /** Named tolerances of the parity checks (see parity/). Recorded in every parity report. */
 export const ParitySchema = z
@@ -182,12 +222,8 @@ export const FileConfigSchema = z
     /** Profile used when no --profile / WORKBENCH_PROFILE is given. */
     defaultProfile: z.string().default('local'),
     profiles: z.record(z.string(), ProfileSchema).default({
-      local: { kind: 'local', region: 'eu-west-3', spark: { master: 'local[*]', driverMemory: '4g' } },
-      cluster: {
-        kind: 'cluster',
-        region: 'eu-west-3',
-        spark: { workers: 2, workerCores: 1, workerMemory: '3g', driverMemory: '2g' },
-      },
+      local: LocalProfileSchema.parse({ kind: 'local' }),
+      cluster: ClusterProfileSchema.parse({ kind: 'cluster' }),
       // Filled in by EmrProfileSchema's defaults; `npm run promote` selects it.
       emr: EmrProfileSchema.parse({ kind: 'emr' }),
     } as never),
@@ -204,6 +240,7 @@ export type ParityTolerances = z.infer<typeof ParitySchema>;
 export type LocalProfile = z.infer<typeof LocalProfileSchema>;
 export type ClusterProfile = z.infer<typeof ClusterProfileSchema>;
 export type EmrProfile = z.infer<typeof EmrProfileSchema>;
+export type ServerlessProfile = z.infer<typeof ServerlessProfileSchema>;
 export type Profile = z.infer<typeof ProfileSchema>;
 export type FileConfig = z.infer<typeof FileConfigSchema>;
 
@@ -221,6 +258,8 @@ export interface WorkbenchConfig {
   parity: ParityTolerances;
   profileName: string;
   profile: Profile;
+  /** The selected profile's release, resolved (config/releases.ts). */
+  release: Release;
   /** All profiles, for commands that use two (parity's default compares local and cluster). */
   profiles: Record<string, Profile>;
 }

@@ -18,6 +18,8 @@ export interface CloudJobCommandInput {
   weightsSpec: string;
   runId: string;
   artifactSha256: string;
+  /** The release label the artifact was packed for (recorded in the manifest). */
+  release: string;
 }
 
 export interface CloudJobCommand {
@@ -30,7 +32,7 @@ export interface CloudJobCommand {
 export function cloudJobCommand(c: CloudJobCommandInput): CloudJobCommand {
   return {
     entryPoint: c.entrypointUri,
-    entryPointArguments: jobArguments({ job: c.job, input: c.inputUri, output: c.outputUri, weights: c.weightsSpec, runId: c.runId, artifactSha256: c.artifactSha256 }),
+    entryPointArguments: jobArguments({ job: c.job, input: c.inputUri, output: c.outputUri, weights: c.weightsSpec, runId: c.runId, artifactSha256: c.artifactSha256, release: c.release }),
     pyFiles: c.zipUri,
   };
 }

@@ -28,7 +28,7 @@ export const PLAN_FORMAT = 'fruits-workbench/promote-plan@1';
 /** The packed job artifact (job/artifact.ts), each file described for upload. */
 export interface ArtifactFiles {
   sha256: string;
-  files: { zip: LocalFile; entrypoint: LocalFile; lock: LocalFile; bootstrap: LocalFile; filter: LocalFile };
+  files: { zip: LocalFile; entrypoint: LocalFile; lock: LocalFile; release: LocalFile; bootstrap: LocalFile; filter: LocalFile };
   /** The runtime wheels (relPath wheels/<file>), installed by the bootstrap action with --no-index. */
   wheels: LocalFile[];
 }
@@ -180,7 +180,7 @@ export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs
   const profile = emrProfileOf(cfg);
   // Guards first, in the order a user would want to hear about them.
   const region = assertEuRegion(profile.region);
-  const release = releaseFor(profile.releaseLabel);
+  const release = releaseFor(profile.release);
   if (profile.master.count !== 1 && profile.master.count !== 3) instanceGroups(profile, 1); // its refusal, first
   // Explicit executor memory, Python workers included: refuses an instance type it has no figures for.
   deriveSparkSizing({ instanceType: profile.core.instanceType, coreNodes: 1, workerPeakRssMb: inputs.workerPeakRssMb });
@@ -240,8 +240,8 @@ export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs
   }
 
   // The artifact: content-addressed, so an unchanged artifact is never uploaded twice.
-  const artifactUri: Record<keyof ArtifactFiles['files'], string> = { zip: '', entrypoint: '', lock: '', bootstrap: '', filter: '' };
-  for (const name of ['zip', 'entrypoint', 'lock', 'bootstrap', 'filter'] as const) {
+  const artifactUri: Record<keyof ArtifactFiles['files'], string> = { zip: '', entrypoint: '', lock: '', release: '', bootstrap: '', filter: '' };
+  for (const name of ['zip', 'entrypoint', 'lock', 'release', 'bootstrap', 'filter'] as const) {
     const f = inputs.artifact.files[name];
     const key = joinKey(artifactPrefix, path.basename(f.absPath));
     uploads.push({ role: 'artifact', source: f.absPath, key, bytes: f.size, md5: f.md5 });
@@ -274,6 +274,7 @@ export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs
     weightsSpec,
     runId: inputs.runId,
     artifactSha256: inputs.artifact.sha256,
+    release: release.label,
   });
 
   const runJobFlow: RunJobFlowCommandInput = {

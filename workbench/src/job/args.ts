@@ -15,6 +15,8 @@ export interface JobArgsInput {
   weights: string;
   runId: string;
   artifactSha256: string;
+  /** The release label the artifact was packed for: recorded in the manifest, so parity tells releases apart. */
+  release: string;
 }
 
 export function jobArguments(a: JobArgsInput): string[] {
@@ -32,6 +34,7 @@ export function jobArguments(a: JobArgsInput): string[] {
     '--precision', a.job.precision,
     '--run-id', a.runId,
     '--artifact-sha256', a.artifactSha256,
+    '--release', a.release,
   );
   return args;
 }

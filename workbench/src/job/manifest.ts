@@ -50,6 +50,8 @@ export const ManifestSchema = z
       })
       .optional(),
     artifact: z.looseObject({ sha256: sha256.nullable(), code_sha256: z.string().nullable().optional() }),
+    /** The EMR release label the artifact was packed for (absent in manifests from before releases). */
+    release: z.string().nullable().optional(),
     settings: z.looseObject({
       weights: z.string(),
       image_size: z.number().int(),

@@ -16,7 +16,11 @@ export interface SubmitTools {
   sparkHome: string;
   sparkSubmit: string;
   s3aJars: string[];
+  /** The release's fs.s3a.aws.credentials.provider (v1 SDK class on Hadoop 3.3, v2 on Hadoop 3.4). */
+  s3aCredentialsProvider: string;
   javaHome: string;
+  /** The release whose Spark these tools are (its label goes to the job's --release). */
+  release: { label: string };
 }
 
 /** The S3 endpoint and credentials of the stack (a subset of stack/types.ts S3Access). */
@@ -85,7 +89,7 @@ function sparkConf(input: SubmitPlanInput): [string, string][] {
     ['spark.hadoop.fs.s3a.endpoint.region', s3.region],
     ['spark.hadoop.fs.s3a.path.style.access', 'true'],
     ['spark.hadoop.fs.s3a.connection.ssl.enabled', 'false'],
-    ['spark.hadoop.fs.s3a.aws.credentials.provider', 'com.amazonaws.auth.EnvironmentVariableCredentialsProvider'],
+    ['spark.hadoop.fs.s3a.aws.credentials.provider', tools.s3aCredentialsProvider],
     // Arrow for the pandas UDF; the batch size is also the job's --arrow-batch-size, set here so it holds from
     // the session's first query.
     ['spark.sql.execution.arrow.pyspark.enabled', 'true'],
@@ -107,7 +111,7 @@ function sparkConf(input: SubmitPlanInput): [string, string][] {
 }
 
 export function buildSubmitPlan(input: SubmitPlanInput): SubmitPlan {
-  if (input.tools.s3aJars.length === 0) throw new Error('buildSubmitPlan: no s3a jars (setup must provide hadoop-aws and the AWS SDK bundle)');
+  if (input.tools.s3aJars.length === 0) throw new Error('buildSubmitPlan: no s3a jars (setup must provide hadoop-aws and the AWS SDK jars of the release)');
   const args = [
     '--master', input.master,
     '--deploy-mode', 'client',
@@ -125,6 +129,7 @@ export function buildSubmitPlan(input: SubmitPlanInput): SubmitPlan {
       weights: input.weights,
       runId: input.runId,
       artifactSha256: input.artifact.sha256,
+      release: input.tools.release.label,
     }),
   );
   // Not a job setting (it changes nothing in the result), so not in jobArguments: EMR runs never pass it.

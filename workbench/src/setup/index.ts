@@ -1,6 +1,6 @@
 /**
  * `ensureSetup`: everything a run needs that is not in the repo, installed once and cached outside it
- * (<cacheDir>, default ~/.cache/fruits-workbench): the python venv, the s3a jars and the MinIO server.
+ * (<cacheDir>, default ~/.cache/fruits-workbench): the chosen release's python venv and s3a jars, and the MinIO server.
  * Idempotent; each step prints one line ("X: cached" or "installing X..."). The three installs are
  * independent and run side by side; the first failure cancels the others.
  */
@@ -14,7 +14,7 @@ import { ensureMinioBinary, minioBinaryPath } from './minio-binary.js';
 import { checkPrerequisites } from './prerequisites.js';
 import type { ToolPaths } from './tools.js';
 import { ensureVenv } from './venv.js';
-import { readVersions } from './versions.js';
+import { checkJarPins, readVersions } from './versions.js';
 
 export type { ToolPaths } from './tools.js';
 
@@ -26,8 +26,10 @@ export async function ensureSetup(
   env: Record<string, string | undefined>,
 ): Promise<ToolPaths> {
   const versions = readVersions(cfg.root);
+  const release = cfg.release;
+  checkJarPins(release);
   const needGo = !existsSync(minioBinaryPath(cfg.cacheDir, versions.minio.version));
-  const pre = await checkPrerequisites({ env, needGo, java: versions.java, python: versions.python });
+  const pre = await checkPrerequisites({ env, needGo, java: release.java, python: release.python });
 
   const inner = new AbortController();
   const onAbort = () => inner.abort(signal.reason);
@@ -40,8 +42,9 @@ export async function ensureSetup(
   try {
     // allSettled, not all: on a failure, wait until the cancelled installs have stopped their children.
     const settled = await Promise.allSettled([
-      failFast(ensureVenv({ root: cfg.root, cacheDir: cfg.cacheDir, python311: pre.python311, env, out, signal: inner.signal })),
-      failFast(ensureJars(versions.s3aJars, path.join(cfg.cacheDir, 'jars'), out, inner.signal)),
+      failFast(ensureVenv({ root: cfg.root, cacheDir: cfg.cacheDir, release, python311: pre.python311, env, out, signal: inner.signal })),
+      // Jar file names carry their versions, so the releases' jars share one folder without clashing.
+      failFast(ensureJars(release.s3a.jars, path.join(cfg.cacheDir, 'jars'), out, inner.signal)),
       failFast(
         ensureMinioBinary({
           cacheDir: cfg.cacheDir,
@@ -62,11 +65,13 @@ export async function ensureSetup(
       string,
     ];
     return {
+      release,
       python: venv.python,
       sparkHome: venv.sparkHome,
       sparkSubmit: path.join(venv.sparkHome, 'bin', 'spark-submit'),
       sparkClass: path.join(venv.sparkHome, 'bin', 'spark-class'),
       s3aJars,
+      s3aCredentialsProvider: release.s3a.credentialsProvider,
       minio,
       javaHome: pre.javaHome,
       python311: pre.python311,

@@ -1,8 +1,9 @@
 /**
- * The Python venv the job and its tests run in, built with python3.11 -m venv from the two hashed locks:
- * pipeline/requirements.lock (the runtime: what a Spark node needs) and pipeline/requirements-test.lock (the test
- * and notebook tools, constrained to the runtime pins), installed by ONE pip call so they resolve together.
- * Folder: <cacheDir>/venvs/<sha256(runtime lock + test lock)[:12]>/. A changed lock gives a new folder; a marker
+ * The Python venv the job and its tests run in, one per release, built with python3.11 -m venv from the release's
+ * two hashed locks (config/releases.ts `locks`): the runtime lock (what a Spark node needs) and the test lock (the
+ * test and notebook tools, constrained to the runtime pins), installed by ONE pip call so they resolve together.
+ * Folder: <cacheDir>/venvs/<release>-<sha256(runtime lock + test lock)[:12]>/, so releases live side by side and a
+ * changed lock gives a new folder; a marker
  * written only after pip succeeded tells a finished venv from an interrupted one, which is rebuilt. The
  * pipeline package itself is not installed: the job ships as a zip (--py-files), tests use PYTHONPATH.
  */
@@ -13,6 +14,7 @@ import { execa } from 'execa';
 import type { Output } from '../terminal/index.js';
 import { AbortedError, PrerequisiteError } from '../errors.js';
 import { formatTail } from '../host/log-tail.js';
+import type { Release } from '../config/releases.js';
 import { lockedCachedStep } from './step.js';
 
 export interface Venv {
@@ -23,31 +25,31 @@ export interface Venv {
 
 const MARKER = '.fruits-workbench-complete.json';
 
-/** The runtime lock: what the job needs on a node (the EMR bootstrap and the Docker image install it). */
-export function lockFilePath(root: string): string {
-  return path.join(root, 'pipeline', 'requirements.lock');
+/** The release's runtime lock: what the job needs on a node (the EMR bootstrap and the Docker image install it). */
+export function lockFilePath(root: string, release: Release): string {
+  return path.join(root, release.locks.runtime);
 }
 
 /** The test/dev extras, constrained to the runtime pins (pytest, moto[server], scikit-learn, notebook tools). */
-export function testLockFilePath(root: string): string {
-  return path.join(root, 'pipeline', 'requirements-test.lock');
+export function testLockFilePath(root: string, release: Release): string {
+  return path.join(root, release.locks.test);
 }
 
-/** Every lock the project venv installs, in install order: the runtime lock first. */
-export function venvLockFiles(root: string): string[] {
-  return [lockFilePath(root), testLockFilePath(root)];
+/** Every lock the release's venv installs, in install order: the runtime lock first. */
+export function venvLockFiles(root: string, release: Release): string[] {
+  return [lockFilePath(root, release), testLockFilePath(root, release)];
 }
 
-/** The venv folder for these lock texts (in venvLockFiles order): any change to any of them gives a new folder. */
-export function venvDirFor(cacheDir: string, ...lockTexts: (string | Buffer)[]): string {
+/** The venv folder for a release and its lock texts (in venvLockFiles order): any change gives a new folder. */
+export function venvDirFor(cacheDir: string, releaseLabel: string, ...lockTexts: (string | Buffer)[]): string {
   const h = createHash('sha256');
   for (const text of lockTexts) h.update(text);
-  return path.join(cacheDir, 'venvs', h.digest('hex').slice(0, 12));
+  return path.join(cacheDir, 'venvs', `${releaseLabel}-${h.digest('hex').slice(0, 12)}`);
 }
 
-/** The project venv's folder, from the locks in the checkout (what ensureVenv builds; tests look it up with this). */
-export function projectVenvDir(root: string, cacheDir: string): string {
-  return venvDirFor(cacheDir, ...venvLockFiles(root).map((f) => readFileSync(f)));
+/** The release's venv folder, from the locks in the checkout (what ensureVenv builds; tests look it up with this). */
+export function projectVenvDir(root: string, cacheDir: string, release: Release): string {
+  return venvDirFor(cacheDir, release.label, ...venvLockFiles(root, release).map((f) => readFileSync(f)));
 }
 
 /** `-r <lock>` for every lock: pip installs them in one resolution. */
@@ -69,20 +71,21 @@ function readMarker(dir: string): Venv | undefined {
 export async function ensureVenv(opts: {
   root: string;
   cacheDir: string;
+  release: Release;
   python311: string;
   env: Record<string, string | undefined>;
   out: Output;
   signal: AbortSignal;
 }): Promise<Venv> {
-  const locks = venvLockFiles(opts.root);
+  const locks = venvLockFiles(opts.root, opts.release);
   for (const lock of locks) {
     if (!existsSync(lock)) {
       throw new PrerequisiteError(`${lock} not found`, `restore ${path.relative(opts.root, lock)} from git (see pipeline/README.md to regenerate it)`);
     }
   }
-  const dir = projectVenvDir(opts.root, opts.cacheDir);
+  const dir = projectVenvDir(opts.root, opts.cacheDir, opts.release);
   const logFile = path.join(opts.cacheDir, 'logs', `venv-${path.basename(dir)}.log`);
-  const what = `python venv (${locks.map((l) => path.relative(opts.root, l)).join(' + ')})`;
+  const what = `python venv for ${opts.release.label}, Spark ${opts.release.spark} (${locks.map((l) => path.relative(opts.root, l)).join(' + ')})`;
   return lockedCachedStep({
     out: opts.out,
     what,
@@ -121,7 +124,7 @@ export async function ensureVenv(opts: {
         extendEnv: false,
       });
       const sparkHome = r.stdout.trim();
-      writeFileSync(path.join(dir, MARKER), JSON.stringify({ locksSha256: path.basename(dir), sparkHome }, null, 2));
+      writeFileSync(path.join(dir, MARKER), JSON.stringify({ release: opts.release.label, locksSha256: path.basename(dir), sparkHome }, null, 2));
       return { dir, python, sparkHome };
     },
   });

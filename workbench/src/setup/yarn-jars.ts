@@ -7,8 +7,9 @@
  * coordinates>/, with Maven's own repository at <cacheDir>/maven-repo (never ~/.m2, never the repo). The
  * launcher is compiled with javac against those jars into <cacheDir>/yarn/launcher-<hash of jars + source>/.
  * Both are built in a temporary folder renamed into place, under a file lock, so an interrupted set-up never
- * looks cached. The pyspark wheel already has spark-yarn and the Hadoop 3.3.4 client: nothing else is needed
- * on the submitting side.
+ * looks cached. One jar set per Hadoop line: the minicluster version is the release's (config/releases.ts
+ * `yarnMinicluster`, the Hadoop its pyspark bundles), so the releases' jar sets live side by side. The pyspark
+ * wheel already has spark-yarn and the Hadoop client: nothing else is needed on the submitting side.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -20,8 +21,7 @@ import type { Output } from '../terminal/index.js';
 import { formatTail } from '../host/log-tail.js';
 import { lockedCachedStep } from './step.js';
 
-/** Pins (to move to versions.json "yarnRehearsal"): the Hadoop of pyspark 3.5.6's client jars, and junit 4. */
-export const HADOOP_MINICLUSTER_VERSION = '3.3.4';
+/** junit 4, which MiniYARNCluster loads at start (the minicluster's version is the release's). */
 export const JUNIT_VERSION = '4.13.2';
 /** The Maven plugin that copies the resolved jars; pinned so the resolution is the same everywhere. */
 export const MAVEN_DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.6.1';
@@ -32,10 +32,13 @@ export interface MavenCoordinate {
   version: string;
 }
 
-export const YARN_REHEARSAL_ARTIFACTS: readonly MavenCoordinate[] = [
-  { group: 'org.apache.hadoop', artifact: 'hadoop-minicluster', version: HADOOP_MINICLUSTER_VERSION },
-  { group: 'junit', artifact: 'junit', version: JUNIT_VERSION },
-];
+/** The artifacts Maven resolves for a minicluster version (a release's `yarnMinicluster`). */
+export function yarnRehearsalArtifacts(miniclusterVersion: string): readonly MavenCoordinate[] {
+  return [
+    { group: 'org.apache.hadoop', artifact: 'hadoop-minicluster', version: miniclusterVersion },
+    { group: 'junit', artifact: 'junit', version: JUNIT_VERSION },
+  ];
+}
 
 /** The launcher's source, kept in the repo next to the service that runs it. */
 export const YARN_LAUNCHER_SOURCE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'stack', 'yarn', 'RehearsalYarn.java');
@@ -55,7 +58,7 @@ export interface YarnJars {
 const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
 
 /** A pom that only declares the wanted artifacts; copy-dependencies then resolves their runtime closure. */
-export function yarnJarsPom(artifacts: readonly MavenCoordinate[] = YARN_REHEARSAL_ARTIFACTS): string {
+export function yarnJarsPom(artifacts: readonly MavenCoordinate[]): string {
   const deps = artifacts
     .map((a) => `    <dependency><groupId>${a.group}</groupId><artifactId>${a.artifact}</artifactId><version>${a.version}</version></dependency>`)
     .join('\n');
@@ -75,16 +78,19 @@ ${deps}
 }
 
 /** The cache key of the jar set: changes with any coordinate or the copying plugin. */
-export function yarnJarsKey(artifacts: readonly MavenCoordinate[] = YARN_REHEARSAL_ARTIFACTS): string {
+export function yarnJarsKey(artifacts: readonly MavenCoordinate[]): string {
   return sha256(JSON.stringify({ artifacts, plugin: MAVEN_DEPENDENCY_PLUGIN })).slice(0, 16);
 }
 
-export function yarnJarsPaths(cacheDir: string, launcherSource: string = YARN_LAUNCHER_SOURCE) {
+export function yarnJarsPaths(cacheDir: string, miniclusterVersion: string, launcherSource: string = YARN_LAUNCHER_SOURCE) {
   const root = path.join(cacheDir, 'yarn');
-  const jarsKey = yarnJarsKey();
+  const artifacts = yarnRehearsalArtifacts(miniclusterVersion);
+  const jarsKey = yarnJarsKey(artifacts);
   const launcherKey = sha256(`${jarsKey}\n${readFileSync(launcherSource, 'utf8')}`).slice(0, 16);
   return {
     root,
+    artifacts,
+    miniclusterVersion,
     mavenRepo: path.join(cacheDir, 'maven-repo'),
     jarsDir: path.join(root, `jars-${jarsKey}`),
     launcherDir: path.join(root, `launcher-${launcherKey}`),
@@ -153,7 +159,7 @@ async function resolveJars(p: ReturnType<typeof yarnJarsPaths>, o: EnsureYarnJar
   const tmp = `${p.jarsDir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  writeFileSync(path.join(tmp, 'pom.xml'), yarnJarsPom());
+  writeFileSync(path.join(tmp, 'pom.xml'), yarnJarsPom(p.artifacts));
   const r = await run(
     mvn,
     [
@@ -169,12 +175,12 @@ async function resolveJars(p: ReturnType<typeof yarnJarsPaths>, o: EnsureYarnJar
   if (r.failed) {
     rmSync(tmp, { recursive: true, force: true });
     throw new PrerequisiteError(
-      `Maven could not fetch hadoop-minicluster ${HADOOP_MINICLUSTER_VERSION} and its dependencies\n${formatTail(p.log)}`,
+      `Maven could not fetch hadoop-minicluster ${p.miniclusterVersion} and its dependencies\n${formatTail(p.log)}`,
       `check the network access to Maven Central (or Maven's proxy settings in ~/.m2/settings.xml); log: ${p.log}`,
     );
   }
   const jars = readdirSync(tmp).filter((f) => f.endsWith('.jar'));
-  for (const a of YARN_REHEARSAL_ARTIFACTS) {
+  for (const a of p.artifacts) {
     if (!jars.includes(`${a.artifact}-${a.version}.jar`)) {
       rmSync(tmp, { recursive: true, force: true });
       throw new PrerequisiteError(`Maven finished but ${a.artifact}-${a.version}.jar is missing from the copied jars`, `read ${p.log}`);
@@ -206,6 +212,8 @@ async function compileLauncher(p: ReturnType<typeof yarnJarsPaths>, o: EnsureYar
 
 export interface EnsureYarnJarsOptions {
   cacheDir: string;
+  /** org.apache.hadoop:hadoop-minicluster version: the release's `yarnMinicluster`. */
+  miniclusterVersion: string;
   /** A JDK 17 (javac for the launcher; Maven runs on it too). */
   javaHome: string;
   env: Record<string, string | undefined>;
@@ -223,13 +231,13 @@ export function yarnClasspath(jarsDir: string, launcherDir: string): string {
 /** Idempotent: "rehearsal YARN jars: cached" when everything is in place. */
 export async function ensureYarnJars(o: EnsureYarnJarsOptions): Promise<YarnJars> {
   const source = o.launcherSource ?? YARN_LAUNCHER_SOURCE;
-  const p = yarnJarsPaths(o.cacheDir, source);
+  const p = yarnJarsPaths(o.cacheDir, o.miniclusterVersion, source);
   const result = (): YarnJars => ({ jarsDir: p.jarsDir, launcherDir: p.launcherDir, classpath: yarnClasspath(p.jarsDir, p.launcherDir), launcherClass: YARN_LAUNCHER_CLASS });
   const ready = () => isComplete(p.jarsDir) && existsSync(path.join(p.launcherDir, `${YARN_LAUNCHER_CLASS}.class`));
   return lockedCachedStep({
     out: o.out,
-    what: 'rehearsal YARN jars',
-    detail: `hadoop-minicluster ${HADOOP_MINICLUSTER_VERSION} + junit ${JUNIT_VERSION} from Maven Central via mvn, ~100 MB; log: ${p.log}`,
+    what: `rehearsal YARN jars (Hadoop ${o.miniclusterVersion})`,
+    detail: `hadoop-minicluster ${o.miniclusterVersion} + junit ${JUNIT_VERSION} from Maven Central via mvn, ~100 MB; log: ${p.log}`,
     lock: `${p.jarsDir}.lock`,
     signal: o.signal,
     holder: 'set-up',

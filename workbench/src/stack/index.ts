@@ -36,7 +36,7 @@ export function shapeOf(cfg: WorkbenchConfig): StackShape {
       { key: 'profile', message: `profile "${cfg.profileName}" runs on EMR, not on a local stack`, fix: 'use --profile local or --profile cluster' },
     ]);
   }
-  const base = { region: p.region, bucket: cfg.storage.bucket };
+  const base = { region: p.region, bucket: cfg.storage.bucket, release: cfg.release.label };
   return p.kind === 'cluster'
     ? { kind: 'cluster', ...base, workers: p.spark.workers, workerCores: p.spark.workerCores, workerMemory: p.spark.workerMemory }
     : { kind: 'local', ...base, workers: 0, workerCores: 0, workerMemory: '' };

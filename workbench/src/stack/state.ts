@@ -41,6 +41,8 @@ export interface StackShape {
   kind: 'local' | 'cluster';
   region: string;
   bucket: string;
+  /** The release whose Spark the master and workers run: a kept stack of another release is replaced. */
+  release: string;
   workers: number;
   workerCores: number;
   workerMemory: string;

@@ -98,7 +98,7 @@ async function localRunWeights(local: LocalRun, cfg: WorkbenchConfig, env: Recor
 }
 
 /** The weights for EMR: the local run's by default, else the config's, as a file in the bucket, an s3:// URI or random:SEED. */
-async function resolvePromoteWeights(cfg: WorkbenchConfig, ctx: RunContext, tools: ToolPaths, local?: LocalRun): Promise<PromotePlanWeights> {
+export async function resolvePromoteWeights(cfg: WorkbenchConfig, ctx: RunContext, tools: ToolPaths, local?: LocalRun): Promise<PromotePlanWeights> {
   let spec = cfg.job.weights;
   if (spec.kind === 'auto' && local) {
     const theirs = await localRunWeights(local, cfg, ctx.env);
@@ -140,7 +140,7 @@ async function resolvePromoteWeights(cfg: WorkbenchConfig, ctx: RunContext, tool
 }
 type PromotePlanWeights = Parameters<typeof buildPromotePlan>[1]['weights'];
 
-async function resolveInput(cfg: WorkbenchConfig, ctx: RunContext): Promise<PromoteInput> {
+export async function resolveInput(cfg: WorkbenchConfig, ctx: RunContext): Promise<PromoteInput> {
   const input = cfg.job.input;
   if (input.kind === 's3') return { kind: 's3', uri: toEmrUri(input.uri) };
   if (!existsSync(input.dir)) {
@@ -193,8 +193,8 @@ export function emrTarget(cfg: WorkbenchConfig, ctx: RunContext, o: EmrTargetOpt
       const input = await resolveInput(cfg, ctx);
       const tools = await ensureSetup(cfg, ctx.out, ctx.signal, ctx.env);
       // The runtime wheels ship inside the artifact: the bootstrap action installs them with --no-index.
-      const wheels = await ensureWheelhouse(lockFilePath(cfg.root), tools.python, cfg.cacheDir, ctx.out, ctx.signal);
-      const artifact = await preparePromoteArtifact(cfg.root, cfg.cacheDir, wheels);
+      const wheels = await ensureWheelhouse(lockFilePath(cfg.root, cfg.release), tools.python, cfg.cacheDir, ctx.out, ctx.signal);
+      const artifact = await preparePromoteArtifact(cfg.root, cfg.cacheDir, cfg.release, wheels);
       // The local run to compare with, found before anything paid: its weights are the default, and a plan it
       // cannot be compared with is refused here (a dry run and the rehearsal warn).
       const inputUri = input.kind === 'local' ? joinKey(cfg.storage.inputsPrefix, path.basename(input.dir)) : input.uri;

@@ -100,7 +100,7 @@ function stepTimer(initial: [string, number][] = []) {
 
 export function localStackTarget(cfg: WorkbenchConfig, ctx: RunContext, opts: LocalStackOptions): ExecutionTarget<LocalStackPlan> {
   const { out, signal } = ctx;
-  if (cfg.profile.kind === 'emr') {
+  if (cfg.profile.kind === 'emr' || cfg.profile.kind === 'serverless') {
     throw new ConfigError([{ key: 'profile', message: `"${cfg.profileName}" is an EMR profile; npm run local runs on the local stack` }]);
   }
   const profile = cfg.profile;
@@ -119,7 +119,8 @@ export function localStackTarget(cfg: WorkbenchConfig, ctx: RunContext, opts: Lo
     modelCache,
   });
   // The driver of the native backend runs on this machine: its converted-model cache lives beside the others.
-  const nativeModelCache = path.join(cfg.cacheDir, 'converted-models');
+  // One folder per release: a model converted under one release's libraries is never served to another's.
+  const nativeModelCache = path.join(cfg.cacheDir, 'converted-models', cfg.release.label);
 
   return {
     name: 'local-stack',
@@ -149,7 +150,7 @@ export function localStackTarget(cfg: WorkbenchConfig, ctx: RunContext, opts: Lo
 
       const artifactDir = await mkdtemp(path.join(tmpdir(), 'fruits-artifact-'));
       ctx.stack.defer(() => rm(artifactDir, { recursive: true, force: true }), 'artifact folder');
-      const artifact = await packArtifact(cfg.root, artifactDir);
+      const artifact = await packArtifact(cfg.root, artifactDir, cfg.release);
       out.info(`job artifact: sha256 ${artifact.sha256.slice(0, 12)}…`);
 
       let upload: LocalStackPlan['upload'];

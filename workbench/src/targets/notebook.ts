@@ -72,7 +72,7 @@ export async function prepareNotebook(cfg: WorkbenchConfig, ctx: RunContext, o: 
   const context = {
     s3: stack.s3,
     master: 'local[2]',
-    driver_memory: cfg.profile.kind === 'emr' ? '4g' : cfg.profile.spark.driverMemory,
+    driver_memory: cfg.profile.kind === 'emr' || cfg.profile.kind === 'serverless' ? '4g' : cfg.profile.spark.driverMemory,
     s3a_jars: tools.s3aJars,
     input_uri: s3aUri({ bucket: stack.s3.bucket, key: prefix }),
     output_uri: s3aUri({ bucket: stack.s3.bucket, key: `notebooks/${id}/` }),

@@ -80,7 +80,7 @@ export function rehearsalTarget(cfg: WorkbenchConfig, ctx: RunContext, o: Rehear
 
     async execute(plan): Promise<RunOutcome> {
       const tools = await ensureSetup(cfg, out, signal, ctx.env);
-      const jars = await ensureYarnJars({ cacheDir: cfg.cacheDir, javaHome: tools.javaHome, env: ctx.env, out, signal });
+      const jars = await ensureYarnJars({ cacheDir: cfg.cacheDir, miniclusterVersion: tools.release.yarnMinicluster, javaHome: tools.javaHome, env: ctx.env, out, signal });
 
       // Storage: the native stack's MinIO, in a state folder of its own, holding the plan's bucket.
       const local = cfg.profiles.local;
@@ -136,7 +136,7 @@ export function rehearsalTarget(cfg: WorkbenchConfig, ctx: RunContext, o: Rehear
         javaHome: tools.javaHome,
         stateDir: path.join(path.resolve(cfg.root, stackCfg.stack.stateDir), 'yarn'),
         node: { memoryMb: node.nodeManagerMemoryMb, vcores: node.nodeManagerVcores, maxAllocationMb: node.maxAllocationMb },
-        s3: { endpoint: stack.s3.endpoint, region: plan.region },
+        s3: { endpoint: stack.s3.endpoint, region: plan.region, credentialsProvider: tools.s3aCredentialsProvider },
         containerEnv: { AWS_ACCESS_KEY_ID: stack.s3.accessKeyId, AWS_SECRET_ACCESS_KEY: stack.s3.secretAccessKey, PYSPARK_PYTHON: python },
         readyTimeoutMs: cfg.stack.readyTimeoutSeconds * 1000,
         baseEnv: ctx.env,

@@ -37,6 +37,7 @@ export function fakeArtifact(sha = 'f'.repeat(64)): ArtifactFiles {
       zip: fakeFile('/art/fruits_pipeline.zip', '1'),
       entrypoint: fakeFile('/art/entrypoint.py', '2'),
       lock: fakeFile('/art/requirements.lock', '3'),
+      release: fakeFile('/art/release.json', '5'),
       bootstrap: fakeFile('/art/bootstrap.sh', '4'),
       filter: fakeFile('/art/runtime-lock-filter.sh', '6'),
     },

@@ -32,6 +32,7 @@ import { fetchMasterJson } from '../../src/stack/native/spark-master.js';
 import type { StackShape } from '../../src/stack/state.js';
 import { minioServiceContainer, prepareTestcontainers, serviceContainer, testCompose, type TestCompose } from '../helpers/compose-testcontainers.js';
 import { cli, ROOT, RUNS_DIR, runCli, sampleInput, subsetOf, testEnv } from './local-harness.js';
+import { DEFAULT_RELEASE } from '../../src/config/releases.js';
 
 const probe = await dockerProbe(process.env, 3000)();
 const inCi = process.env.CI === 'true';
@@ -120,7 +121,7 @@ async function containerLogs(docker: Docker, id: string): Promise<string> {
 
 describe.skipIf(!probe.ok)(`docker-compose.yml's services in testcontainers, on the Spark image${skipReason}`, () => {
   const stack = `${stackName(ROOT)}-tc`;
-  const shape: StackShape = { kind: 'cluster', region: 'eu-west-3', bucket: 'fruits-testcontainers', workers: 1, workerCores: 1, workerMemory: '1g' };
+  const shape: StackShape = { kind: 'cluster', region: 'eu-west-3', bucket: 'fruits-testcontainers', release: DEFAULT_RELEASE.label, workers: 1, workerCores: 1, workerMemory: '1g' };
   let docker: Docker;
   let compose: TestCompose;
 

@@ -55,7 +55,7 @@ describe.skipIf(skip !== undefined)(`parity on real job runs${skip ? ` (skipped:
     rmSync(path.join(less, victimClass, victim));
     removedKey = `${victimClass}/${victim}`;
 
-    const artifact: Artifact = await packArtifact(REPO_ROOT, path.join(work, 'artifact'));
+    const artifact: Artifact = await packArtifact(REPO_ROOT, path.join(work, 'artifact'), loadConfig({ root: REPO_ROOT, env: process.env }).release);
     const base = { tools: t, artifact, input: full, weights: 'random:1', signal: controller.signal, job: { pca: { k: 5 } } };
     const plans: Record<string, Omit<LocalJobRun, 'output' | 'runId'>> = {
       base,

@@ -110,7 +110,7 @@ describe.skipIf(skipReason !== undefined)(`npm run promote, end to end against m
   let matching: string;
 
   beforeAll(async () => {
-    artifactSha256 = (await packArtifact(REPO, mkdtempSync(path.join(tmpdir(), 'wb-promote-art-')))).sha256;
+    artifactSha256 = (await packArtifact(REPO, mkdtempSync(path.join(tmpdir(), 'wb-promote-art-')), loadConfig({ root: REPO, env: process.env }).release)).sha256;
     server = await startMoto({ python: moto.python });
     emr = new EMRClient({ region: REGION, endpoint: server.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
   });

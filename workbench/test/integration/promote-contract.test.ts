@@ -97,7 +97,7 @@ describe.skipIf(!moto.python)(`promote against moto (${moto.reason ?? moto.pytho
     const art = path.join(root, 'artifact');
     const { mkdirSync } = await import('node:fs');
     mkdirSync(art, { recursive: true });
-    const files = { zip: 'fruits_pipeline.zip', entrypoint: 'entrypoint.py', lock: 'requirements.lock', bootstrap: 'bootstrap.sh', filter: 'runtime-lock-filter.sh' } as const;
+    const files = { zip: 'fruits_pipeline.zip', entrypoint: 'entrypoint.py', lock: 'requirements.lock', release: 'release.json', bootstrap: 'bootstrap.sh', filter: 'runtime-lock-filter.sh' } as const;
     for (const f of Object.values(files)) writeFileSync(path.join(art, f), `content of ${f}`);
     const wheel = path.join(art, 'numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.whl');
     writeFileSync(wheel, 'a wheel');
@@ -106,7 +106,7 @@ describe.skipIf(!moto.python)(`promote against moto (${moto.reason ?? moto.pytho
     return buildPromotePlan(cfg, {
       artifact: {
         sha256: 'a'.repeat(64),
-        files: { zip: await d(files.zip), entrypoint: await d(files.entrypoint), lock: await d(files.lock), bootstrap: await d(files.bootstrap), filter: await d(files.filter) },
+        files: { zip: await d(files.zip), entrypoint: await d(files.entrypoint), lock: await d(files.lock), release: await d(files.release), bootstrap: await d(files.bootstrap), filter: await d(files.filter) },
         wheels: [await describeFile(wheel, `wheels/${path.basename(wheel)}`)],
       },
       input: { kind: 'local', dir: path.join(root, 'fruits-mini'), files: inputFiles },

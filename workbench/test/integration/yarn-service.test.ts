@@ -129,7 +129,7 @@ const tail = (s: string) => s.split('\n').slice(-40).join('\n');
 describe.skipIf(skipReason !== undefined)(`local YARN for the rehearsal${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   beforeAll(async () => {
     tools = await setupTools();
-    jars = await ensureYarnJars({ cacheDir: testConfig('local').cacheDir, javaHome: tools.javaHome, env: process.env, out: recorder().out, signal: new AbortController().signal });
+    jars = await ensureYarnJars({ cacheDir: testConfig('local').cacheDir, miniclusterVersion: tools.release.yarnMinicluster, javaHome: tools.javaHome, env: process.env, out: recorder().out, signal: new AbortController().signal });
     work = mkdtempSync(path.join(tmpdir(), 'wb-yarn-'));
   });
 
@@ -146,7 +146,7 @@ describe.skipIf(skipReason !== undefined)(`local YARN for the rehearsal${skipRea
       javaHome: tools.javaHome,
       stateDir: path.join(work, 'state'),
       node: { memoryMb: node.nodeManagerMemoryMb, vcores: node.nodeManagerVcores, maxAllocationMb: node.maxAllocationMb },
-      s3: { endpoint: 'http://127.0.0.1:9', region: 'eu-west-3' },
+      s3: { endpoint: 'http://127.0.0.1:9', region: 'eu-west-3', credentialsProvider: tools.s3aCredentialsProvider },
       containerEnv: { FRUITS_CONTAINER_PROBE: probe },
       readyTimeoutMs: 180_000,
       baseEnv: process.env,

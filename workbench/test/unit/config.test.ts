@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
+import { DEFAULT_RELEASE, RELEASES } from '../../src/config/releases.js';
 
 function withYaml(text: string) {
   const root = mkdtempSync(path.join(tmpdir(), 'wb-config-'));
@@ -61,6 +62,23 @@ describe('loadConfig', () => {
     const root = withYaml('');
     expect(() => loadConfig({ root, env: {}, flags: { region: 'eu-west-2' } })).toThrow(/profiles\.local\.region: must be an EU region/);
     expect(() => loadConfig({ root, env: {}, flags: { profile: 'nope' } })).toThrow(/unknown profile "nope"/);
+  });
+
+  it('resolves the release: the default, the profile key, then WORKBENCH_RELEASE, then --release', () => {
+    expect(loadConfig({ root: withYaml(''), env: {} }).release).toBe(DEFAULT_RELEASE);
+    const other = RELEASES.find((r) => r !== DEFAULT_RELEASE)!;
+    const root = withYaml(`profiles:\n  local: { kind: local, release: ${other.label} }\n`);
+    expect(loadConfig({ root, env: {} }).release.label).toBe(other.label);
+    expect(loadConfig({ root, env: { WORKBENCH_RELEASE: DEFAULT_RELEASE.label } }).release.label).toBe(DEFAULT_RELEASE.label);
+    expect(loadConfig({ root, env: { WORKBENCH_RELEASE: DEFAULT_RELEASE.label }, flags: { release: other.label } }).release.label).toBe(other.label);
+    expect(loadConfig({ root: withYaml(''), env: {}, flags: { profile: 'emr', release: 'emr-7.13.0' } }).profile).toMatchObject({ kind: 'emr', release: 'emr-7.13.0' });
+  });
+
+  it('refuses an unknown release, listing the supported ones, and names the renamed releaseLabel key', () => {
+    expect(() => loadConfig({ root: withYaml(''), env: {}, flags: { release: 'emr-6.15.0' } })).toThrow(
+      /profiles\.local\.release: must be a supported release: one of .*emr-spark-8\.1\.0.*emr-7\.13\.0|profiles\.local\.release: must be a supported release: one of .*emr-7\.13\.0.*emr-spark-8\.1\.0/,
+    );
+    expect(() => loadConfig({ root: withYaml('profiles:\n  emr: { kind: emr, releaseLabel: emr-7.13.0 }\n'), env: {} })).toThrow(/rename releaseLabel to release/);
   });
 
   it('reports YAML syntax errors with the file name', () => {

@@ -25,8 +25,8 @@ import type { StackShape } from '../../src/stack/state.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const project: ComposeProject = { configFile: '/repo/docker-compose.yml', workingDir: '/repo', name: 'fruits-wb-0123456789' };
-const cluster: StackShape = { kind: 'cluster', region: 'eu-west-3', bucket: 'fruits-workbench', workers: 2, workerCores: 1, workerMemory: '3g' };
-const local: StackShape = { kind: 'local', region: 'eu-west-3', bucket: 'fruits-workbench', workers: 0, workerCores: 0, workerMemory: '' };
+const cluster: StackShape = { kind: 'cluster', region: 'eu-west-3', bucket: 'fruits-workbench', release: 'emr-7.13.0', workers: 2, workerCores: 1, workerMemory: '3g' };
+const local: StackShape = { kind: 'local', region: 'eu-west-3', bucket: 'fruits-workbench', release: 'emr-7.13.0', workers: 0, workerCores: 0, workerMemory: '' };
 const credentials = { accessKeyId: 'wbaccess0001', secretAccessKey: 'Zm9v-YmFy_c2VjcmV0c2VjcmV0' };
 
 describe('names', () => {
@@ -324,7 +324,7 @@ describe('removeLabelled against a fake engine', () => {
 
 describe('dockerSubmitArgs: the host plan adapted to the driver container', () => {
   const plan = buildSubmitPlan({
-    tools: { python: '/cache/venv/bin/python', sparkHome: '/cache/venv/lib/pyspark', sparkSubmit: '/cache/venv/bin/spark-submit', s3aJars: ['/cache/jars/hadoop-aws.jar', '/cache/jars/sdk.jar'], javaHome: '/usr/lib/jvm/17' },
+    tools: { python: '/cache/venv/bin/python', sparkHome: '/cache/venv/lib/pyspark', sparkSubmit: '/cache/venv/bin/spark-submit', s3aJars: ['/cache/jars/hadoop-aws.jar', '/cache/jars/sdk.jar'], s3aCredentialsProvider: 'com.amazonaws.auth.EnvironmentVariableCredentialsProvider', javaHome: '/usr/lib/jvm/17', release: { label: 'emr-7.13.0' } },
     master: IN_NETWORK.clusterMaster,
     profile: ClusterProfileSchema.parse({ kind: 'cluster' }),
     s3: { endpoint: 'http://127.0.0.1:55001', region: 'eu-west-3', ...credentials },

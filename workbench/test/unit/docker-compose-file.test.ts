@@ -90,7 +90,7 @@ function composeProblems(doc: Doc): string[] {
   return problems;
 }
 
-const shape: StackShape = { kind: 'cluster', region: 'eu-west-3', bucket: 'fruits-test', workers: 2, workerCores: 1, workerMemory: '2g' };
+const shape: StackShape = { kind: 'cluster', region: 'eu-west-3', bucket: 'fruits-test', release: 'emr-7.13.0', workers: 2, workerCores: 1, workerMemory: '2g' };
 const envVars = composeEnv({
   stack: 'fruits-wb-test',
   checkout: 'abc123',

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { artifactRecipe } from '../../src/docs/figures/artifact.js';
 import { packArtifact } from '../../src/job/artifact.js';
+import { DEFAULT_RELEASE } from '../../src/config/releases.js';
 
 const REPO = path.resolve(import.meta.dirname, '..', '..', '..');
 const dir = mkdtempSync(path.join(tmpdir(), 'artifact-recipe-'));
@@ -13,7 +14,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('artifact sha256 recipe', () => {
   it('run in a shell on the packed artifact, gives the sha256 the workbench computes', async () => {
-    const artifact = await packArtifact(REPO, dir);
+    const artifact = await packArtifact(REPO, dir, DEFAULT_RELEASE);
     const recipe = artifactRecipe()
       .split('\n')
       .find((l) => l.startsWith('(cd DIR'));

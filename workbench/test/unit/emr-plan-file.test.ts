@@ -85,7 +85,7 @@ describe('writePlan / loadPlan', () => {
       emrConfig(),
       planInputs({
         input: { kind: 'local', dir, files: described.map((d, i) => ({ ...d, relPath: path.basename(files[i]!) })) },
-        artifact: { sha256: 'e'.repeat(64), files: { zip: art, entrypoint: art, lock: art, bootstrap: art, filter: art }, wheels: [] },
+        artifact: { sha256: 'e'.repeat(64), files: { zip: art, entrypoint: art, lock: art, release: art, bootstrap: art, filter: art }, wheels: [] },
       }),
     );
     const file = path.join(dir, 'plan.json');

@@ -99,7 +99,7 @@ describe('buildPromotePlan', () => {
     const cfg = emrConfig();
     const london = { ...cfg, profile: { ...cfg.profile, region: 'eu-west-2' } } as typeof cfg;
     expect(() => buildPromotePlan(london, planInputs())).toThrow(/London/);
-    expect(() => buildPromotePlan(emrConfig({ profile: { releaseLabel: 'emr-7.10.0' } }), planInputs())).toThrow(PlanRefusedError);
+    expect(() => emrConfig({ profile: { release: 'emr-7.10.0' } })).toThrow(/must be a supported release/);
     expect(() => buildPromotePlan(emrConfig({ profile: { core: { instanceType: 'r5.xlarge', count: 20 }, plannedMinutes: 600 } }), planInputs())).toThrow(/above the budget/);
     expect(() => buildPromotePlan(emrConfig({ profile: { master: { instanceType: 'm5.xlarge', count: 2 } } }), planInputs())).toThrow(/master group/);
   });
@@ -128,6 +128,7 @@ describe('the EMR step runs the same job as the local run', () => {
       weights: '/cache/w.h5',
       runId: '20261125T200102Z-ab12cd',
       artifactSha256: 'f'.repeat(64),
+      release: cfg.release.label,
     });
     expect(emr).toHaveLength(local.length);
     for (let i = 0; i < local.length; i++) {

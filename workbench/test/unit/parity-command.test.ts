@@ -47,7 +47,7 @@ describe('parity command', () => {
     const { ctx, lines } = context(root);
     const command = createParityCommand({ produceRun: () => Promise.reject(new Error('not called')), s3ClientFor: noS3 });
     expect(await command.run({ options: {}, operands: ['run-a', path.join(root, 'runs', 'run-b')] }, ctx)).toBe(0);
-    expect(lines.result.at(-1)).toMatch(/^parity holds: 18 passed, 0 failed/);
+    expect(lines.result.at(-1)).toMatch(/^parity holds: 19 passed, 0 failed/);
     const file = path.join(root, 'runs', 'parity-run-a-vs-run-b.json');
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ outcome: 'pass', tolerances: { featureMaxAbs: 1e-3 } });
   });

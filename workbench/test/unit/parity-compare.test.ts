@@ -159,6 +159,43 @@ describe('parity on synthetic runs', () => {
     expect(failing(c)).toEqual(['provenance.artifact']);
   });
 
+  it('passes two releases of the same job code whose numbers agree, warning on the release and the artifact', async () => {
+    const a = clone(base, (r) => {
+      r.manifest.release = 'emr-7.13.0';
+      r.manifest.artifact.code_sha256 = 'c'.repeat(64);
+      r.manifest.versions.pyspark = '3.5.6';
+    });
+    const b = clone(perturbFeatures(rerun(a), 1e-7), (r) => {
+      r.manifest.release = 'emr-spark-8.1.0';
+      r.manifest.artifact.sha256 = 'e'.repeat(64);
+      r.manifest.versions.pyspark = '4.1.1';
+    });
+    const c = await compare(a, b);
+    expect(failing(c)).toEqual([]);
+    expect(c.passed).toBe(true);
+    expect(byName(c, 'provenance.release')).toMatchObject({ status: 'warn', measured: 'differs' });
+    expect(byName(c, 'provenance.release').detail).toMatch(/A emr-7\.13\.0 \(pyspark 3\.5\.6\) vs B emr-spark-8\.1\.0 \(pyspark 4\.1\.1\)/);
+    expect(byName(c, 'provenance.artifact')).toMatchObject({ status: 'warn', measured: 'differs by release' });
+  });
+
+  it('still fails different job code packed for two releases', async () => {
+    const a = clone(base, (r) => {
+      r.manifest.release = 'emr-7.13.0';
+      r.manifest.artifact.code_sha256 = 'c'.repeat(64);
+    });
+    const b = clone(rerun(a), (r) => {
+      r.manifest.release = 'emr-spark-8.1.0';
+      r.manifest.artifact.sha256 = 'e'.repeat(64);
+      r.manifest.artifact.code_sha256 = 'd'.repeat(64);
+    });
+    expect(failing(await compare(a, b))).toEqual(['provenance.artifact']);
+  });
+
+  it('passes the release check for two runs of one release', async () => {
+    const a = clone(base, (r) => (r.manifest.release = 'emr-spark-8.1.0'));
+    expect(byName(await compare(a, rerun(a)), 'provenance.release')).toMatchObject({ status: 'pass', detail: expect.stringContaining('emr-spark-8.1.0') });
+  });
+
   it('passes a Keras run against an OpenVINO run whose features agree, and reports that the engines differ', async () => {
     const keras = clone(base, (r) => (r.manifest.engine = { name: 'keras', precision: 'f32', parity_safe: true }));
     const openvino = perturbFeatures(rerun(base), 1e-7);

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Output } from '../../src/commands/types.js';
 import { ChecksumMismatchError } from '../../src/setup/download.js';
 import { ensureJars, jarFileName, mavenUrl } from '../../src/setup/jars.js';
-import { readVersions } from '../../src/setup/versions.js';
+import { checkJarPins } from '../../src/setup/versions.js';
+import { RELEASES } from '../../src/config/releases.js';
 import { linesOutput } from '../../src/terminal/index.js';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -94,13 +95,34 @@ describe('ensureJars', () => {
 });
 
 describe('pins', () => {
-  it('builds Maven Central URLs for the pinned s3a jars, each with a sha256', () => {
-    const v = readVersions(ROOT);
-    expect(v.s3aJars.map((j) => mavenUrl(j))).toEqual([
-      'https://repo1.maven.org/maven2/org/apache/hadoop/hadoop-aws/3.3.4/hadoop-aws-3.3.4.jar',
-      'https://repo1.maven.org/maven2/com/amazonaws/aws-java-sdk-bundle/1.12.262/aws-java-sdk-bundle-1.12.262.jar',
-    ]);
-    for (const j of v.s3aJars) expect(j.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(v.s3aJars[0]!.version).toBe(v.hadoopClient);
+  it('builds Maven Central URLs for every release\'s s3a jars, each with a sha256, hadoop-aws matching the release\'s Hadoop', () => {
+    for (const r of RELEASES) {
+      const aws = r.s3a.jars.find((j) => j.artifact === 'hadoop-aws');
+      expect(aws, r.label).toBeDefined();
+      expect(aws!.version, r.label).toBe(r.hadoop);
+      expect(mavenUrl(aws!)).toBe(`https://repo1.maven.org/maven2/org/apache/hadoop/hadoop-aws/${r.hadoop}/hadoop-aws-${r.hadoop}.jar`);
+      for (const j of r.s3a.jars) expect(j.sha256, `${r.label} ${j.artifact}`).toMatch(/^[0-9a-f]{64}$/);
+      expect(() => checkJarPins(r)).not.toThrow();
+    }
+  });
+
+  it('pins the v1 SDK bundle on Hadoop 3.3 and the v2 SDK (never the v1 bundle) on Hadoop 3.4', () => {
+    for (const r of RELEASES) {
+      const v1 = r.s3a.jars.some((j) => j.artifact === 'aws-java-sdk-bundle');
+      if (r.hadoop.startsWith('3.3.')) {
+        expect(v1, r.label).toBe(true);
+        expect(r.s3a.credentialsProvider).toBe('com.amazonaws.auth.EnvironmentVariableCredentialsProvider');
+      } else {
+        expect(v1, r.label).toBe(false);
+        expect(r.s3a.jars.some((j) => j.group === 'software.amazon.awssdk' && j.artifact === 's3'), r.label).toBe(true);
+        expect(r.s3a.credentialsProvider).toBe('software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider');
+      }
+    }
+  });
+
+  it('refuses a release whose jar has no valid sha256', () => {
+    const r = RELEASES[0]!;
+    const bad = { ...r, s3a: { ...r.s3a, jars: [{ ...r.s3a.jars[0]!, sha256: 'abc' }] } };
+    expect(() => checkJarPins(bad)).toThrow(/has no valid sha256 pin/);
   });
 });

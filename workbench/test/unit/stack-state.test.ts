@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
 import { loadOrCreateCredentials } from '../../src/stack/credentials.js';
 import { shapeOf } from '../../src/stack/index.js';
+import { DEFAULT_RELEASE, RELEASES } from '../../src/config/releases.js';
 import { readState, removeState, sameShape, statePath, writeState, type StackState } from '../../src/stack/state.js';
 
 const dirs: string[] = [];
@@ -22,7 +23,7 @@ const state: StackState = {
   schemaVersion: 1,
   backend: 'native',
   profileName: 'cluster',
-  shape: { kind: 'cluster', region: 'eu-west-3', bucket: 'fruits-workbench', workers: 2, workerCores: 1, workerMemory: '3g' },
+  shape: { kind: 'cluster', region: 'eu-west-3', bucket: 'fruits-workbench', release: 'emr-7.13.0', workers: 2, workerCores: 1, workerMemory: '3g' },
   kept: true,
   startedAt: '2026-11-25T20:00:00.000Z',
   credentialsFile: '/x/.workbench/credentials.json',
@@ -57,6 +58,8 @@ describe('stack state file', () => {
     expect(sameShape(state.shape, { ...state.shape })).toBe(true);
     expect(sameShape(state.shape, { ...state.shape, workers: 3 })).toBe(false);
     expect(sameShape(state.shape, { ...state.shape, region: 'eu-central-1' })).toBe(false);
+    // Another release's Spark: the kept master and workers cannot run its jobs, so it is replaced.
+    expect(sameShape(state.shape, { ...state.shape, release: 'emr-spark-8.1.0' })).toBe(false);
   });
 });
 
@@ -87,7 +90,14 @@ describe('shapeOf', () => {
   const cfg = (profile: string) => loadConfig({ root, env: {}, flags: { profile } });
 
   it('local profile: MinIO only', () => {
-    expect(shapeOf(cfg('local'))).toEqual({ kind: 'local', region: 'eu-west-3', bucket: 'fruits-workbench', workers: 0, workerCores: 0, workerMemory: '' });
+    expect(shapeOf(cfg('local'))).toEqual({ kind: 'local', region: 'eu-west-3', bucket: 'fruits-workbench', release: DEFAULT_RELEASE.label, workers: 0, workerCores: 0, workerMemory: '' });
+  });
+
+  it('carries the release: --release gives another shape', () => {
+    const other = RELEASES.find((r) => r !== DEFAULT_RELEASE)!.label;
+    const c = loadConfig({ root, env: {}, flags: { profile: 'local', release: other } });
+    expect(shapeOf(c).release).toBe(other);
+    expect(sameShape(shapeOf(c), shapeOf(cfg('local')))).toBe(false);
   });
 
   it('cluster profile: workers from the profile', () => {

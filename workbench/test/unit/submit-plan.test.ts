@@ -4,10 +4,11 @@ import { buildSubmitPlan, childEnv, formatSubmitPlan, REDACTED, type SubmitPlanI
 
 const SECRET = 'S3cr3t-generated-xyz';
 const ACCESS = 'AKgeneratedkey';
-const local: LocalProfile = { kind: 'local', region: 'eu-west-3', spark: { master: 'local[*]', driverMemory: '4g' } };
+const local: LocalProfile = { kind: 'local', region: 'eu-west-3', release: 'emr-7.13.0', spark: { master: 'local[*]', driverMemory: '4g' } };
 const cluster: ClusterProfile = {
   kind: 'cluster',
   region: 'eu-west-3',
+  release: 'emr-7.13.0',
   spark: { workers: 2, workerCores: 1, workerMemory: '3g', driverMemory: '2g' },
 };
 
@@ -18,6 +19,8 @@ function input(over: Partial<SubmitPlanInput> = {}): SubmitPlanInput {
       sparkHome: '/c/venv/lib/python3.11/site-packages/pyspark',
       sparkSubmit: '/c/venv/lib/python3.11/site-packages/pyspark/bin/spark-submit',
       s3aJars: ['/c/jars/hadoop-aws-3.3.4.jar', '/c/jars/aws-java-sdk-bundle-1.12.262.jar'],
+      s3aCredentialsProvider: 'com.amazonaws.auth.EnvironmentVariableCredentialsProvider',
+      release: { label: 'emr-7.13.0' },
       javaHome: '/usr/lib/jvm/java-17',
     },
     master: 'local[*]',
@@ -71,6 +74,7 @@ describe('buildSubmitPlan', () => {
       '--precision', 'f32',
       '--run-id', 'r1',
       '--artifact-sha256', 'abc123',
+      '--release', 'emr-7.13.0',
     ]);
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HADOOP_MINICLUSTER_VERSION, JUNIT_VERSION, yarnJarsKey, yarnJarsPom } from '../../src/setup/yarn-jars.js';
+import { RELEASES } from '../../src/config/releases.js';
+import { JUNIT_VERSION, yarnJarsKey, yarnJarsPaths, yarnJarsPom, yarnRehearsalArtifacts } from '../../src/setup/yarn-jars.js';
 import { applicationOf, isApplicationMaster } from '../../src/stack/yarn/kill-container.js';
 import { clientFiles, coreSiteProperties, launcherProperties, propertiesText, yarnSubmitConf } from '../../src/stack/yarn/yarn-conf.js';
 import { parseProperties } from '../../src/stack/yarn/yarn-service.js';
@@ -54,23 +55,25 @@ describe('launcherProperties', () => {
   });
 });
 
+const V1 = 'com.amazonaws.auth.EnvironmentVariableCredentialsProvider';
+
 describe('client conf dir', () => {
   it('core-site maps s3:// to S3A on the loopback endpoint, path-style, credentials from the environment only', () => {
-    const p = coreSiteProperties({ endpoint: 'http://127.0.0.1:9000', region: 'eu-west-3' });
+    const p = coreSiteProperties({ endpoint: 'http://127.0.0.1:9000', region: 'eu-west-3', credentialsProvider: V1 });
     expect(p).toMatchObject({
       'fs.s3.impl': 'org.apache.hadoop.fs.s3a.S3AFileSystem',
       'fs.AbstractFileSystem.s3.impl': 'org.apache.hadoop.fs.s3a.S3A',
       'fs.s3a.endpoint': 'http://127.0.0.1:9000',
       'fs.s3a.path.style.access': 'true',
       'fs.s3a.connection.ssl.enabled': 'false',
-      'fs.s3a.aws.credentials.provider': 'com.amazonaws.auth.EnvironmentVariableCredentialsProvider',
+      'fs.s3a.aws.credentials.provider': V1,
     });
     expect(Object.keys(p).some((k) => /secret|access\.key/.test(k))).toBe(false);
-    expect(() => coreSiteProperties({ endpoint: 'https://s3.eu-west-3.amazonaws.com', region: 'eu-west-3' })).toThrow(/loopback/);
+    expect(() => coreSiteProperties({ endpoint: 'https://s3.eu-west-3.amazonaws.com', region: 'eu-west-3', credentialsProvider: V1 })).toThrow(/loopback/);
   });
 
   it('yarn-site names the ResourceManager; files are valid Hadoop XML', () => {
-    const files = clientFiles(ports, { endpoint: 'http://127.0.0.1:9000', region: 'eu-west-3' });
+    const files = clientFiles(ports, { endpoint: 'http://127.0.0.1:9000', region: 'eu-west-3', credentialsProvider: V1 });
     expect(files['yarn-site.xml']).toContain('<name>yarn.resourcemanager.address</name><value>127.0.0.1:41001</value>');
     expect(files['core-site.xml']).toMatch(/^<\?xml version="1.0"[^]*<configuration>[^]*<\/configuration>\n$/);
   });
@@ -86,12 +89,20 @@ describe('client conf dir', () => {
 });
 
 describe('YARN jars', () => {
-  it('the pom declares hadoop-minicluster and junit at the pinned versions; the cache key follows them', () => {
-    const pom = yarnJarsPom();
-    expect(pom).toContain(`<artifactId>hadoop-minicluster</artifactId><version>${HADOOP_MINICLUSTER_VERSION}</version>`);
+  it('the pom declares hadoop-minicluster at the release\'s version and junit; the cache key follows them', () => {
+    const pom = yarnJarsPom(yarnRehearsalArtifacts('3.4.2'));
+    expect(pom).toContain('<artifactId>hadoop-minicluster</artifactId><version>3.4.2</version>');
     expect(pom).toContain(`<artifactId>junit</artifactId><version>${JUNIT_VERSION}</version>`);
-    expect(yarnJarsKey()).toMatch(/^[0-9a-f]{16}$/);
-    expect(yarnJarsKey([{ group: 'org.apache.hadoop', artifact: 'hadoop-minicluster', version: '3.3.6' }])).not.toBe(yarnJarsKey());
+    const key = yarnJarsKey(yarnRehearsalArtifacts('3.4.2'));
+    expect(key).toMatch(/^[0-9a-f]{16}$/);
+    expect(yarnJarsKey(yarnRehearsalArtifacts('3.3.4'))).not.toBe(key);
+  });
+
+  it('keeps one jar folder per Hadoop line, so two releases\' YARN jars live side by side', () => {
+    for (const r of RELEASES) expect(yarnJarsPaths('/c', r.yarnMinicluster, __filename).jarsDir).toMatch(/^\/c\/yarn\/jars-[0-9a-f]{16}$/);
+    const dirs = new Set(RELEASES.map((r) => yarnJarsPaths('/c', r.yarnMinicluster, __filename).jarsDir));
+    expect(dirs.size).toBe(new Set(RELEASES.map((r) => r.yarnMinicluster)).size);
+    expect(dirs.size).toBeGreaterThan(1);
   });
 });
 

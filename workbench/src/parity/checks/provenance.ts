@@ -1,7 +1,7 @@
 /**
  * Layer 1, provenance: were the two runs asked to compute the same thing? Same job artifact, same input images,
- * same weights, same job and PCA settings. Library versions are shown side by side; a difference is a warning
- * (the later layers say whether it mattered).
+ * same weights, same job and PCA settings. The release and the library versions are shown side by side; a
+ * difference is a warning (the later layers say whether it mattered).
  */
 import { listed, sampleText, shortSha, type CheckResult, type CheckSample } from '../check-result.js';
 import { diffKeys, unionOf } from '../key-sets.js';
@@ -10,14 +10,27 @@ import type { RunData } from '../../outputs/run-data.js';
 
 const layer = 1 as const;
 
+/** Two runs of different releases: their artifacts differ by the release's lock and release.json only. */
+function releasesDiffer(a: Manifest, b: Manifest): boolean {
+  return !!a.release && !!b.release && a.release !== b.release;
+}
+
 function artifact(a: Manifest, b: Manifest): CheckResult {
   const name = 'provenance.artifact';
   const [sa, sb] = [a.artifact.sha256, b.artifact.sha256];
   const side = `A ${shortSha(sa)} vs B ${shortSha(sb)}`;
   if (sa && sb) {
-    return sa === sb
-      ? { name, layer, status: 'pass', measured: 'equal', tolerance: 'equal', detail: `artifact ${shortSha(sa)}` }
-      : { name, layer, status: 'fail', measured: 'differs', tolerance: 'equal', detail: `different job artifacts: ${side}` };
+    if (sa === sb) return { name, layer, status: 'pass', measured: 'equal', tolerance: 'equal', detail: `artifact ${shortSha(sa)}` };
+    // Packed for two releases, the same job code gives two artifacts (the lock and release.json differ): that is
+    // the release difference, reported by provenance.release; the package sources must still be the same.
+    const [ca, cb] = [a.artifact.code_sha256, b.artifact.code_sha256];
+    if (releasesDiffer(a, b) && ca && ca === cb) {
+      return {
+        name, layer, status: 'warn', measured: 'differs by release', tolerance: 'equal',
+        detail: `artifacts packed for two releases (${side}); the job's package sources are the same (code_sha256 ${shortSha(ca)})`,
+      };
+    }
+    return { name, layer, status: 'fail', measured: 'differs', tolerance: 'equal', detail: `different job artifacts: ${side}` };
   }
   // A run started outside the workbench records no artifact sha; the package sources' sha is the next best thing.
   const [ca, cb] = [a.artifact.code_sha256, b.artifact.code_sha256];
@@ -114,6 +127,25 @@ function pcaSettings(m: Manifest): Settings {
   return { pca_k, pca_variance: pca_k === null ? pca_variance : 'unused (fixed k)', pca_standardize };
 }
 
+/**
+ * The EMR release each run was packed for (its Spark, Python libraries and lock). Two releases may be compared on
+ * purpose (Spark 3.5 against Spark 4.1): a difference is a warning, and the feature and PCA layers decide.
+ */
+function release(a: Manifest, b: Manifest): CheckResult {
+  const name = 'provenance.release';
+  const [ra, rb] = [a.release ?? null, b.release ?? null];
+  const spark = (m: Manifest) => (typeof m.versions.pyspark === 'string' ? ` (pyspark ${m.versions.pyspark})` : '');
+  if (ra === rb) {
+    return ra
+      ? { name, layer, status: 'pass', measured: 'equal', tolerance: 'equal (warn)', detail: `${ra}${spark(a)}` }
+      : { name, layer, status: 'warn', measured: 'unknown', tolerance: 'equal (warn)', detail: 'release not recorded on either side (runs from before releases)' };
+  }
+  return {
+    name, layer, status: 'warn', measured: 'differs', tolerance: 'equal (warn)',
+    detail: `the releases differ: A ${ra ?? 'not recorded'}${spark(a)} vs B ${rb ?? 'not recorded'}${spark(b)}; the feature and PCA layers say whether it matters`,
+  };
+}
+
 function versions(a: Manifest, b: Manifest): CheckResult {
   const name = 'provenance.versions';
   const libs = [...new Set([...Object.keys(a.versions), ...Object.keys(b.versions)])].sort();
@@ -131,6 +163,7 @@ export function provenanceChecks(a: RunData, b: RunData): CheckResult[] {
   const [ma, mb] = [a.manifest, b.manifest];
   return [
     artifact(ma, mb),
+    release(ma, mb),
     inputSet(a, b),
     weights(ma, mb),
     engine(ma, mb),

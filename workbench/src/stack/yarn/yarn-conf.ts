@@ -133,6 +133,8 @@ export interface S3aTarget {
   /** http://127.0.0.1:PORT (MinIO). */
   endpoint: string;
   region: string;
+  /** The release's fs.s3a.aws.credentials.provider (environment variables, v1 or v2 SDK class). */
+  credentialsProvider: string;
 }
 
 /** core-site.xml properties: s3:// and s3a:// through S3A against the local endpoint; credentials from the environment. */
@@ -150,7 +152,7 @@ export function coreSiteProperties(s3?: S3aTarget): Record<string, string> {
     'fs.s3a.path.style.access': 'true',
     'fs.s3a.connection.ssl.enabled': String(s3.endpoint.startsWith('https:')),
     // Only the environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY): never a key in a file.
-    'fs.s3a.aws.credentials.provider': 'com.amazonaws.auth.EnvironmentVariableCredentialsProvider',
+    'fs.s3a.aws.credentials.provider': s3.credentialsProvider,
   };
 }
 
