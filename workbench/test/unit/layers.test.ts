@@ -19,7 +19,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['commands'],
   ['bench'],
   ['targets'],
-  ['stack', 'setup', 'job', 'emr', 'forecast', 'parity', 'outputs', 'report', 'run', 'docs'],
+  ['stack', 'setup', 'job', 'emr', 'serverless', 'iam', 'forecast', 'parity', 'outputs', 'report', 'run', 'docs'],
   ['config', 'storage', 'host'],
   ['errors', 'lifecycle', 'terminal', 'context'],
 ];
