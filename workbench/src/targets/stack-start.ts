@@ -8,11 +8,12 @@ import type { RunContext } from '../context.js';
 import type { WorkbenchConfig } from '../config/schema.js';
 import type { ToolPaths } from '../setup/tools.js';
 import { ensureWheelhouse, WHEELHOUSE_REQUIREMENTS } from '../setup/wheelhouse.js';
+import { lockFilePath } from '../setup/venv.js';
 import { startStack, type StartedStack } from '../stack/index.js';
 
 export async function startStackFor(cfg: WorkbenchConfig, tools: ToolPaths, ctx: RunContext, o: { keep: boolean }): Promise<StartedStack> {
   const wheelhouse = async () => {
-    const dir = await ensureWheelhouse(path.join(cfg.root, 'pipeline', 'requirements.lock'), tools.python, cfg.cacheDir, ctx.out, ctx.signal);
+    const dir = await ensureWheelhouse(lockFilePath(cfg.root, tools.release), tools.python, cfg.cacheDir, ctx.out, ctx.signal);
     return { dir, requirements: path.join(dir, WHEELHOUSE_REQUIREMENTS) };
   };
   return startStack(cfg, tools, ctx, { keep: o.keep, out: ctx.out, env: ctx.env, wheelhouse });

@@ -11,11 +11,12 @@ import { JobSchema, ClusterProfileSchema } from '../../src/config/schema.js';
 import { dockerDriver, dockerSubmitArgs, driverSpec, IMAGE_PYTHON, IN_NETWORK } from '../../src/stack/docker/driver.js';
 import { dockerOptions, isHealthy, labelFilters, publishedPort, removeLabelled } from '../../src/stack/docker/engine.js';
 import { composeEnv, renderEnvFile, writeEnvFile, type ComposeEnvInput } from '../../src/stack/docker/env-file.js';
-import { credentialsFingerprint, foundDockerStack, stackIsHealthy } from '../../src/stack/docker/index.js';
+import { credentialsFingerprint, foundDockerStack, stackIsHealthy, stackShapeHash } from '../../src/stack/docker/index.js';
 import { decideFound } from '../../src/stack/kept-stack.js';
 import { demuxDockerLog } from '../../src/stack/docker/logs.js';
 import { driverContainerName, LABEL, shapeHash, stackName } from '../../src/stack/docker/names.js';
-import { removeOlderSparkImages, sparkImageTag } from '../../src/stack/docker/image.js';
+import { releaseOfTag, removeOlderSparkImages, sparkImageTag } from '../../src/stack/docker/image.js';
+import { RELEASES } from '../../src/config/releases.js';
 import { ensureBaseImage } from '../../src/stack/docker/base-image.js';
 import { PrerequisiteError } from '../../src/errors.js';
 import { readDockerPins } from '../../src/stack/docker/pins.js';
@@ -25,8 +26,8 @@ import type { StackShape } from '../../src/stack/state.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const project: ComposeProject = { configFile: '/repo/docker-compose.yml', workingDir: '/repo', name: 'fruits-wb-0123456789' };
-const cluster: StackShape = { kind: 'cluster', region: 'eu-west-3', bucket: 'fruits-workbench', release: 'emr-7.13.0', workers: 2, workerCores: 1, workerMemory: '3g' };
-const local: StackShape = { kind: 'local', region: 'eu-west-3', bucket: 'fruits-workbench', release: 'emr-7.13.0', workers: 0, workerCores: 0, workerMemory: '' };
+const cluster: StackShape = { kind: 'cluster', release: 'emr-7.13.0', region: 'eu-west-3', bucket: 'fruits-workbench', workers: 2, workerCores: 1, workerMemory: '3g' };
+const local: StackShape = { kind: 'local', release: 'emr-7.13.0', region: 'eu-west-3', bucket: 'fruits-workbench', workers: 0, workerCores: 0, workerMemory: '' };
 const credentials = { accessKeyId: 'wbaccess0001', secretAccessKey: 'Zm9v-YmFy_c2VjcmV0c2VjcmV0' };
 
 describe('names', () => {
@@ -51,7 +52,6 @@ describe('names', () => {
 describe('pins', () => {
   it('reads the docker pins of versions.json: one base image pinned by digest, and the local fallback', () => {
     const pins = readDockerPins(root);
-    expect(pins.spark).toBe('3.5.6');
     expect(pins.baseImage).toMatch(/^debian:bookworm-slim@sha256:[0-9a-f]{64}$/);
     expect(pins.localBase).toMatchObject({ suite: 'bookworm', variant: 'minbase' });
     expect(pins.localBase.tag).toMatch(/^fruits-workbench\/[a-z-]+:[a-z0-9-]+$/);
@@ -59,15 +59,34 @@ describe('pins', () => {
 
   it('names a missing pin', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'wb-pins-'));
-    writeFileSync(path.join(dir, 'versions.json'), JSON.stringify({ spark: '3.5.6', docker: { baseImage: 'x' } }));
+    writeFileSync(path.join(dir, 'versions.json'), JSON.stringify({ docker: { baseImage: 'x' } }));
     expect(() => readDockerPins(dir)).toThrow(/missing docker\.localBase\.suite/);
   });
 
-  it('the built image tag is a valid reference that follows its inputs', () => {
-    const tag = sparkImageTag('3.5.6', ['dockerfile', 'wheels', 'base-id']);
-    expect(tag).toMatch(/^fruits-workbench\/spark:3\.5\.6-[0-9a-f]{12}$/);
-    expect(sparkImageTag('3.5.6', ['dockerfile', 'wheels', 'base-id'])).toBe(tag);
-    expect(sparkImageTag('3.5.6', ['dockerfile', 'wheels', 'other-base'])).not.toBe(tag);
+  it('the built image tag is a valid reference that names its release and follows its inputs', () => {
+    const tag = sparkImageTag('emr-7.13.0', ['dockerfile', 'wheels', 'base-id']);
+    expect(tag).toMatch(/^fruits-workbench\/spark:emr-7\.13\.0-[0-9a-f]{12}$/);
+    expect(sparkImageTag('emr-7.13.0', ['dockerfile', 'wheels', 'base-id'])).toBe(tag);
+    expect(sparkImageTag('emr-7.13.0', ['dockerfile', 'wheels', 'other-base'])).not.toBe(tag);
+  });
+
+  it('one image per release: every release label makes a valid tag of its own, read back from the tag', () => {
+    const tags = RELEASES.map((r) => sparkImageTag(r.label, ['same inputs']));
+    expect(new Set(tags).size).toBe(RELEASES.length);
+    for (const [i, r] of RELEASES.entries()) {
+      expect(tags[i]).toMatch(/^[a-z0-9/-]+:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/);
+      expect(releaseOfTag(tags[i]!)).toBe(r.label);
+    }
+    expect(releaseOfTag('fruits-workbench/spark:3.5.6-old')).toBeUndefined();
+  });
+
+  it('a kept stack of another release is never reused: the release is part of the shape label', () => {
+    const [a, b] = RELEASES;
+    const image = 'fruits-workbench/spark:x-000000000000';
+    const keptOf = (release: string) => ({ [LABEL.role]: 'minio', [LABEL.kept]: 'true', [LABEL.shape]: stackShapeHash({ ...local, release }, image) });
+    const found = (labels: Record<string, string>) => foundDockerStack({ containers: [{ Id: 'c', Labels: labels, State: 'running', Status: 'Up 1 minute (healthy)' } as Docker.ContainerInfo], networks: [] }, stackShapeHash({ ...local, release: a!.label }, image));
+    expect(decideFound(found(keptOf(a!.label)))).toEqual({ action: 'reuse' });
+    if (b) expect(decideFound(found(keptOf(b.label)))).toEqual({ action: 'replace' });
   });
 });
 
@@ -78,9 +97,9 @@ describe('wheelhouse', () => {
     expect(() => wheelNameVersion('pyspark-3.5.6.tar.gz')).toThrow(/not a wheel/);
   });
 
-  it('reads the pins of the real lock', () => {
-    const pins = lockPins(readFileSync(path.join(root, 'pipeline/requirements.lock'), 'utf8'));
-    expect(pins.get('pyspark')).toBe('3.5.6');
+  it.each(RELEASES.map((r) => [r.label, r] as const))("reads the pins of %s's runtime lock: its pyspark is the release's Spark", (_label, r) => {
+    const pins = lockPins(readFileSync(path.join(root, r.locks.runtime), 'utf8'));
+    expect(pins.get('pyspark')).toBe(r.spark);
     expect(pins.size).toBeGreaterThan(10);
   });
 
@@ -393,13 +412,16 @@ describe('base image choice against a fake engine', () => {
 });
 
 describe('older Spark images', () => {
-  it('removes the images of earlier inputs, keeps the current one and those in use', async () => {
+  it("removes the images of earlier inputs of the same release and unlabelled ones, keeps the current one, the other release's and those in use", async () => {
     const removed: string[] = [];
+    const spark = (tag: string, release?: string) => ({ RepoTags: [`fruits-workbench/spark:${tag}`], Labels: { [LABEL.image]: 'spark', ...(release ? { [LABEL.release]: release } : {}) } });
     const docker = {
       listImages: async () => [
-        { RepoTags: ['fruits-workbench/spark:3.5.6-new'] },
-        { RepoTags: ['fruits-workbench/spark:3.5.6-old'] },
-        { RepoTags: ['fruits-workbench/spark:3.5.6-inuse'] },
+        spark('emr-a-new', 'emr-a'),
+        spark('emr-a-old', 'emr-a'),
+        spark('emr-a-inuse', 'emr-a'),
+        spark('emr-b-current', 'emr-b'),
+        spark('3.5.6-before-releases'),
         { RepoTags: ['someone/else:1'] },
       ],
       getImage: (t: string) => ({
@@ -409,7 +431,7 @@ describe('older Spark images', () => {
         },
       }),
     } as unknown as Docker;
-    expect(await removeOlderSparkImages(docker, 'fruits-workbench/spark:3.5.6-new')).toEqual(['fruits-workbench/spark:3.5.6-old']);
-    expect(removed).toEqual(['fruits-workbench/spark:3.5.6-old']);
+    expect(await removeOlderSparkImages(docker, 'fruits-workbench/spark:emr-a-new', 'emr-a')).toEqual(['fruits-workbench/spark:emr-a-old', 'fruits-workbench/spark:3.5.6-before-releases']);
+    expect(removed).toEqual(['fruits-workbench/spark:emr-a-old', 'fruits-workbench/spark:3.5.6-before-releases']);
   });
 });

@@ -1,26 +1,27 @@
 /**
  * docker/spark/Dockerfile checked without an engine: parsed and validated (dockerfile-utils, the linter behind
- * the VS Code Docker extension), then our rules: FROM is versions.json's base pin, Spark is versions.json's,
- * Python 3.11 and Java 17 come from Debian's packages, the lock is installed offline from the wheelhouse with its
- * hashes, nothing is downloaded but Debian packages, the image ends as a non-root user. Plus the lock filter
- * script (kept for EMR's helper), run on the real lock.
+ * the VS Code Docker extension), then our rules for one image per release: both stages are FROM versions.json's
+ * base pin; Spark, Python and Java are build args whose defaults are the default release's and which the
+ * workbench passes for every release (pins.ts releaseBuildArgs), with no version written anywhere else; Python and
+ * Java come from Debian's packages; the lock is installed offline from the wheelhouse with its hashes in a builder
+ * stage, and the final stage gets the installed venv, never the wheelhouse; no RUN of the final stage touches a
+ * copied file (that would copy it into a second layer); nothing is downloaded but Debian packages; the image ends
+ * as a non-root user.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DockerfileParser } from 'dockerfile-ast';
+import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_RELEASE, RELEASES } from '../../src/config/releases.js';
+import { releaseBuildArgs } from '../../src/stack/docker/pins.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const dockerfileText = readFileSync(path.join(root, 'docker/spark/Dockerfile'), 'utf8');
-const versions = JSON.parse(readFileSync(path.join(root, 'versions.json'), 'utf8')) as {
-  spark: string;
-  python: string;
-  docker: { baseImage: string };
-};
-const lockPath = path.join(root, 'pipeline/requirements.lock');
+const versions = JSON.parse(readFileSync(path.join(root, 'versions.json'), 'utf8')) as { docker: { baseImage: string } };
+
+const content = (i: Instruction) => i.getArgumentsContent() ?? '';
+const ofKind = (list: Instruction[], keyword: string) => list.filter((i) => i.getKeyword() === keyword).map(content);
 
 /** Our rules; returns every problem. */
 function dockerfileProblems(text: string): string[] {
@@ -28,35 +29,57 @@ function dockerfileProblems(text: string): string[] {
   const errors = validate(text).filter((d) => d.severity === 1);
   for (const e of errors) problems.push(`line ${e.range.start.line + 1}: ${e.message}`);
   const df = DockerfileParser.parse(text);
-  const args = new Map(df.getInitialARGs().map((a) => [a.getProperty()?.getName(), a.getProperty()?.getValue()]));
-  const allArgs = new Map(
-    df.getInstructions().filter((i) => i.getKeyword() === 'ARG').map((i) => {
-      const [name, value] = (i.getArgumentsContent() ?? '').split(/=(.*)/s);
-      return [name, value] as const;
-    }),
-  );
+  const initial = new Map(df.getInitialARGs().map((a) => [a.getProperty()?.getName(), a.getProperty()?.getValue()]));
   const froms = df.getFROMs();
-  if (froms.length !== 1) problems.push(`expected one FROM (one stage), found ${froms.length}`);
-  const from = froms[0]?.getImage();
-  const base = from === '${BASE_IMAGE}' ? args.get('BASE_IMAGE') : from;
-  if (base !== versions.docker.baseImage) problems.push(`FROM ${base} is not versions.json docker.baseImage ${versions.docker.baseImage}`);
-  if (allArgs.get('SPARK_VERSION') !== versions.spark) problems.push(`ARG SPARK_VERSION=${allArgs.get('SPARK_VERSION')} is not versions.json spark ${versions.spark}`);
-  const runs = df.getInstructions().filter((i) => i.getKeyword() === 'RUN').map((i) => i.getArgumentsContent() ?? '');
-  const run = runs.join('\n');
-  if (!/apt-get install[^;]*\bpython3\.11\b/.test(run)) problems.push('python3.11 is not installed');
-  if (!/apt-get install[^;]*\bopenjdk-17-jre-headless\b/.test(run)) problems.push('Java 17 is not installed from Debian');
-  if (!/python3\.11 -m venv/.test(run)) problems.push('no venv made with python3.11');
-  if (!/pip install[^;]*--no-index[^;]*--require-hashes[^;]*-r \/opt\/fruits\/requirements\.wheels/.test(run)) problems.push('the lock is not installed offline with --require-hashes');
-  if (/\b(curl|wget|add-apt-repository|ppa:)\b|https:\/\//.test(run)) problems.push('a RUN downloads something other than Debian packages');
-  if (allArgs.get('SPARK_VERSION') && !/pyspark\.__version__ == '\$\{SPARK_VERSION\}'/.test(run)) problems.push('the installed pyspark is not checked against SPARK_VERSION');
-  const copies = df.getInstructions().filter((i) => i.getKeyword() === 'COPY').map((i) => i.getArgumentsContent() ?? '');
-  for (const c of ['requirements.wheels', 'wheels/', 'jars/', 'bin/minio']) if (!copies.some((x) => x.startsWith(c))) problems.push(`${c} is not copied in`);
-  const env = df.getInstructions().filter((i) => i.getKeyword() === 'ENV').map((i) => i.getArgumentsContent() ?? '').join(' ');
-  for (const v of ['PYSPARK_PYTHON=/opt/fruits/venv/bin/python', 'PYSPARK_DRIVER_PYTHON=/opt/fruits/venv/bin/python', 'SPARK_HOME=/opt/spark']) {
+  if (froms.length !== 2) return [...problems, `expected two stages (builder, final), found ${froms.length}`];
+  for (const f of froms) {
+    const from = f.getImage();
+    const base = from === '${BASE_IMAGE}' ? initial.get('BASE_IMAGE') : from;
+    if (base !== versions.docker.baseImage) problems.push(`FROM ${base} is not versions.json docker.baseImage ${versions.docker.baseImage}`);
+  }
+  if (froms[0]!.getBuildStage() !== 'builder') problems.push('the first stage is not named builder');
+  const finalStart = froms[1]!.getRange().start.line;
+  const all = df.getInstructions();
+  const builder = all.filter((i) => i.getRange().start.line > froms[0]!.getRange().start.line && i.getRange().start.line < finalStart);
+  const final = all.filter((i) => i.getRange().start.line > finalStart);
+
+  // The release's versions: build args, defaults = the default release's, the same set the workbench passes.
+  const finalArgs = new Map(ofKind(final, 'ARG').map((a) => a.split(/=(.*)/s) as [string, string | undefined]));
+  const expected = releaseBuildArgs(DEFAULT_RELEASE);
+  for (const [name, value] of Object.entries(expected)) {
+    if (finalArgs.get(name) !== value) problems.push(`ARG ${name}=${finalArgs.get(name)} is not the default release's ${value} (${DEFAULT_RELEASE.label})`);
+  }
+  for (const name of finalArgs.keys()) if (!(name in expected)) problems.push(`ARG ${name} is not passed by the workbench (pins.ts releaseBuildArgs)`);
+  for (const r of RELEASES) {
+    for (const v of [r.spark, r.emrSpark]) {
+      const stray = text.split('\n').filter((l) => l.includes(v) && !/^ARG [A-Z_]+=/.test(l));
+      if (stray.length > 0) problems.push(`${r.label}'s version ${v} is written outside an ARG default: ${stray[0]}`);
+    }
+  }
+
+  const builderRun = ofKind(builder, 'RUN').join('\n');
+  const finalRun = ofKind(final, 'RUN').join('\n');
+  if (!/apt-get install[^;]*\bpython\$\{PYTHON_VERSION\}/.test(finalRun)) problems.push('the final stage does not install python${PYTHON_VERSION} from Debian');
+  if (!/apt-get install[^;]*\bopenjdk-\$\{JAVA_VERSION\}-jre-headless\b/.test(finalRun)) problems.push('the final stage does not install openjdk-${JAVA_VERSION}-jre-headless from Debian');
+  if (!/python\$\{PYTHON_VERSION\} -m venv \/opt\/fruits\/venv/.test(builderRun)) problems.push('the builder makes no venv with python${PYTHON_VERSION}');
+  if (!/pip install[^;]*--no-index[^;]*--require-hashes[^;]*-r \/tmp\/requirements\.wheels/.test(builderRun)) problems.push('the lock is not installed offline with --require-hashes in the builder');
+  if (/\b(curl|wget|add-apt-repository|ppa:)\b|https:\/\//.test(`${builderRun}\n${finalRun}`)) problems.push('a RUN downloads something other than Debian packages');
+  if (!/pyspark\.__version__ == '\$\{SPARK_VERSION\}'/.test(finalRun)) problems.push('the installed pyspark is not checked against SPARK_VERSION');
+  if (!/== '\$\{PYTHON_VERSION\}'/.test(finalRun)) problems.push('the venv\'s Python is not checked against PYTHON_VERSION');
+
+  const builderCopies = ofKind(builder, 'COPY');
+  for (const c of ['requirements.wheels', 'wheels/', 'jars/', 'bin/minio']) if (!builderCopies.some((x) => x.startsWith(c))) problems.push(`${c} is not copied into the builder`);
+  // With its flags (--from=...), which getArgumentsContent leaves out.
+  const finalCopies = final.filter((i) => i.getKeyword() === 'COPY').map((i) => i.getTextContent().replace(/^COPY\s+/i, ''));
+  for (const c of finalCopies) if (/^(wheels\/|requirements\.wheels|jars\/)/.test(c)) problems.push(`the final stage copies the wheelhouse or jars from the context: COPY ${c}`);
+  if (!finalCopies.some((c) => /^--from=builder \/opt\/fruits\/venv /.test(c))) problems.push('the final stage does not copy the installed venv from the builder');
+  if (/\b(chmod|chown)\b[^;]*(\/opt\/fruits\/venv|\/opt\/spark|\/usr\/local\/bin\/minio)/.test(finalRun)) problems.push('a RUN of the final stage changes a copied file (a second copy in a new layer)');
+
+  const env = ofKind(final, 'ENV').join(' ');
+  for (const v of ['PYSPARK_PYTHON=/opt/fruits/venv/bin/python', 'PYSPARK_DRIVER_PYTHON=/opt/fruits/venv/bin/python', 'SPARK_HOME=/opt/spark', 'JAVA_HOME=/usr/lib/jvm/java-${JAVA_VERSION}-openjdk-amd64']) {
     if (!env.includes(v)) problems.push(`ENV ${v} missing`);
   }
-  const users = df.getInstructions().filter((i) => i.getKeyword() === 'USER');
-  const last = users.at(-1)?.getArgumentsContent()?.trim();
+  const last = ofKind(final, 'USER').at(-1)?.trim();
   if (!last || ['root', '0', '0:0'].includes(last) || last.startsWith('root:')) problems.push(`the image must end as a non-root USER (found ${last ?? 'none'})`);
   return problems;
 }
@@ -66,20 +89,27 @@ describe('docker/spark/Dockerfile', () => {
     expect(dockerfileProblems(dockerfileText)).toEqual([]);
   });
 
-  it('pins the same Python minor as versions.json', () => {
-    expect(versions.python).toBe('3.11');
-    expect(dockerfileText).toContain(`sys.version_info[:2] == (3, 11)`);
+  it('takes every release\'s Spark, Python and Java as build args (one image per release)', () => {
+    for (const r of RELEASES) {
+      expect(releaseBuildArgs(r)).toEqual({ RELEASE: r.label, SPARK_VERSION: r.spark, PYTHON_VERSION: r.python, JAVA_VERSION: r.java });
+    }
+    expect(new Set(RELEASES.map((r) => JSON.stringify(releaseBuildArgs(r)))).size).toBe(RELEASES.length);
   });
 
   it.each([
     ['a syntax error', (t: string) => t.replace('USER spark', 'USR spark'), /Unknown instruction: USR/],
-    ['a FROM without image', (t: string) => t.replace('FROM ${BASE_IMAGE}', 'FROM'), /no arguments|FROM .* is not versions.json/],
+    ['one stage', (t: string) => t.replace(/^FROM \$\{BASE_IMAGE\} AS builder$/m, 'RUN true'), /expected two stages/],
     ['another base image', (t: string) => t.replace(/^ARG BASE_IMAGE=.*$/m, 'ARG BASE_IMAGE=debian:bookworm-slim'), /FROM debian:bookworm-slim is not versions.json/],
-    ['another Spark version', (t: string) => t.replace(/^ARG SPARK_VERSION=.*$/m, 'ARG SPARK_VERSION=3.5.5'), /ARG SPARK_VERSION=3.5.5/],
+    ['another default Spark', (t: string) => t.replace(/^ARG SPARK_VERSION=.*$/m, 'ARG SPARK_VERSION=3.5.5'), /ARG SPARK_VERSION=3.5.5 is not the default release's/],
+    ['a hard-coded Spark version', (t: string) => t.replace("== '${SPARK_VERSION}'", `== '${DEFAULT_RELEASE.spark}'`), /written outside an ARG default|not checked against SPARK_VERSION/],
+    ['an ARG the workbench does not pass', (t: string) => t.replace(/^ARG JAVA_VERSION=.*$/m, (l) => `${l}\nARG SCALA_VERSION=2.12`), /ARG SCALA_VERSION is not passed/],
     ['ending as root', (t: string) => t.replace(/USER spark\s*\nWORKDIR/, 'USER root\nWORKDIR'), /non-root USER \(found root\)/],
-    ['no Python 3.11', (t: string) => t.replace('python3.11 python3.11-venv', 'python3 python3-venv'), /python3.11 is not installed/],
+    ['a fixed Python', (t: string) => t.replace('python${PYTHON_VERSION} openjdk', 'python3.11 openjdk'), /does not install python\$\{PYTHON_VERSION\}/],
     ['the lock without hashes', (t: string) => t.replace('--require-hashes ', ''), /--require-hashes/],
-    ['a download in the build', (t: string) => t.replace('rm -rf /tmp/wheels;', 'rm -rf /tmp/wheels; curl -fsSLO https://example.org/x;'), /downloads something/],
+    ['the wheelhouse in the final image', (t: string) => t.replace('COPY create-bucket.py', 'COPY wheels/ /tmp/wheels/\nCOPY create-bucket.py'), /final stage copies the wheelhouse/],
+    ['no venv from the builder', (t: string) => t.replace('COPY --from=builder /opt/fruits/venv /opt/fruits/venv', 'COPY --from=builder /opt/fruits /opt/fruits'), /does not copy the installed venv/],
+    ['a chmod of a copied file', (t: string) => t.replace('    minio --version', '    chmod 0755 /usr/local/bin/minio; minio --version'), /changes a copied file/],
+    ['a download in the build', (t: string) => t.replace('rm -rf /tmp/wheels', 'curl -fsSLO https://example.org/x; rm -rf /tmp/wheels'), /downloads something/],
   ])('catches %s', (_what, mutate, problem) => {
     const broken = mutate(dockerfileText);
     expect(broken).not.toBe(dockerfileText);

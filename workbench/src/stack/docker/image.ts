@@ -1,20 +1,23 @@
 /**
- * The Spark image (docker/spark/Dockerfile), built by the workbench through the engine's classic build endpoint
- * from a context it packs itself out of what the host set-up has: the wheelhouse of the runtime lock
- * (setup/wheelhouse.ts), the verified s3a jars and the MinIO server binary. The build then needs no network but
- * Debian's apt. Content addressed: the tag is a hash of the Dockerfile, the bucket script, the wheelhouse's hash
- * file (hence the lock), the jars' names, the MinIO version and the base image's id, so it is built once per
- * change of any of them and reused otherwise.
+ * The Spark image of one release (docker/spark/Dockerfile), built by the workbench through the engine's classic
+ * build endpoint from a context it packs itself out of what the host set-up has for that release: the wheelhouse
+ * of the release's runtime lock (setup/wheelhouse.ts), its verified s3a jars and the MinIO server binary. The
+ * build then needs no network but Debian's apt. One image per release, side by side: the tag is
+ * `fruits-workbench/spark:<release label>-<hash>`, the hash covering the Dockerfile, the bucket script, the
+ * wheelhouse's hash file (hence the lock), the jars' names, the MinIO version, the base image's id and the
+ * release's build args, so it is built once per change of any of them and reused otherwise.
  */
 import { createHash } from 'node:crypto';
 import { copyFileSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
+import type { Release } from '../../config/releases.js';
 import type { Output } from '../../terminal/index.js';
 import { AbortedError, ServiceError } from '../../errors.js';
 import type { Wheelhouse } from '../types.js';
 import { hasImage } from './engine.js';
 import { LABEL } from './names.js';
+import { releaseBuildArgs } from './pins.js';
 
 export const SPARK_IMAGE_REPOSITORY = 'fruits-workbench/spark';
 export const DOCKERFILE = 'docker/spark/Dockerfile';
@@ -31,18 +34,26 @@ export interface ImageInputs {
   /** MinIO server binary (setup's ToolPaths.minio). */
   minio: string;
   base: { ref: string; id: string };
-  spark: string;
+  /** The release the image runs (its Spark, Python and Java are the build args). */
+  release: Pick<Release, 'label' | 'spark' | 'python' | 'java'>;
 }
 
-/** `fruits-workbench/spark:<spark>-<hash[:12]>` of everything that defines the image. Pure (given the texts). */
-export function sparkImageTag(spark: string, parts: readonly string[]): string {
+/** `fruits-workbench/spark:<release label>-<hash[:12]>` of everything that defines the image. Pure (given the texts). */
+export function sparkImageTag(release: string, parts: readonly string[]): string {
   const h = createHash('sha256');
   for (const p of parts) h.update(createHash('sha256').update(p).digest('hex')).update('\n');
-  return `${SPARK_IMAGE_REPOSITORY}:${spark}-${h.digest('hex').slice(0, 12)}`;
+  return `${SPARK_IMAGE_REPOSITORY}:${release}-${h.digest('hex').slice(0, 12)}`;
+}
+
+/** The release a Spark image tag belongs to (`emr-7.13.0` of `fruits-workbench/spark:emr-7.13.0-0123456789ab`). Pure. */
+export function releaseOfTag(tag: string): string | undefined {
+  const m = new RegExp(`^${SPARK_IMAGE_REPOSITORY}:(.+)-[0-9a-f]{12}$`).exec(tag);
+  return m?.[1];
 }
 
 export function sparkImageTagOf(i: ImageInputs): string {
-  return sparkImageTag(i.spark, [
+  return sparkImageTag(i.release.label, [
+    JSON.stringify(releaseBuildArgs(i.release)),
     readFileSync(path.join(i.root, DOCKERFILE), 'utf8'),
     readFileSync(path.join(i.root, BUCKET_SCRIPT), 'utf8'),
     readFileSync(i.wheelhouse.requirements, 'utf8'),
@@ -89,7 +100,7 @@ export async function ensureSparkImage(docker: Docker, i: ImageInputs, o: { cont
     o.out.info(`spark image ${tag}: cached`);
     return tag;
   }
-  o.out.info(`building the spark image ${tag} FROM ${i.base.ref} (once per change of the lock, Dockerfile or base; a few minutes); log: ${o.logFile}`);
+  o.out.info(`building the spark image ${tag} of ${i.release.label} (Spark ${i.release.spark}) FROM ${i.base.ref} (once per change of the release's lock, the Dockerfile or the base; a few minutes); log: ${o.logFile}`);
   const src = stageContext(i, o.contextDir);
   mkdirSync(path.dirname(o.logFile), { recursive: true });
   writeFileSync(o.logFile, '');
@@ -99,10 +110,10 @@ export async function ensureSparkImage(docker: Docker, i: ImageInputs, o: { cont
       { context: o.contextDir, src },
       {
         t: tag,
-        buildargs: { BASE_IMAGE: i.base.ref, SPARK_VERSION: i.spark },
+        buildargs: { BASE_IMAGE: i.base.ref, ...releaseBuildArgs(i.release) },
         // apt inside the build reaches Debian the way the host does (proxies, DNS).
         networkmode: 'host',
-        labels: { [LABEL.image]: 'spark' },
+        labels: { [LABEL.image]: 'spark', [LABEL.release]: i.release.label },
         rm: true,
         forcerm: true,
         pull: false,
@@ -136,21 +147,33 @@ export async function ensureSparkImage(docker: Docker, i: ImageInputs, o: { cont
     rmSync(o.contextDir, { recursive: true, force: true });
   }
   if (!(await hasImage(docker, tag))) throw new ServiceError(`the spark image build ended without the image ${tag}`, `read ${o.logFile}, then rerun`);
-  await removeOlderSparkImages(docker, tag);
+  await removeOlderSparkImages(docker, tag, i.release.label);
+  await removeBuilderStages(docker);
   return tag;
 }
 
 /**
- * Removes the Spark images of earlier inputs (each is several GB), keeping `keep` and any image a container still
- * uses (the engine refuses those: fine, they go next time). Best effort; never throws.
+ * Removes the builder stage the classic builder leaves behind as an untagged image (the whole installed lock and
+ * the wheelhouse: GBs that the final image does not need). Best effort; never throws.
  */
-export async function removeOlderSparkImages(docker: Docker, keep: string): Promise<string[]> {
+export async function removeBuilderStages(docker: Docker): Promise<void> {
+  await docker.pruneImages({ filters: { dangling: ['true'], label: [`${LABEL.image}=spark-builder`] } }).catch(() => {});
+}
+
+/**
+ * Removes the Spark images of earlier inputs of the same release (each is GBs), and those built before images had
+ * a release, keeping `keep`, every other release's image (two releases live side by side) and any image a
+ * container still uses (the engine refuses those: fine, they go next time). Best effort; never throws.
+ */
+export async function removeOlderSparkImages(docker: Docker, keep: string, release: string): Promise<string[]> {
   const removed: string[] = [];
   try {
     const images = await docker.listImages({ filters: { label: [`${LABEL.image}=spark`] } });
     for (const image of images) {
       const tags = (image.RepoTags ?? []).filter((t) => t.startsWith(`${SPARK_IMAGE_REPOSITORY}:`));
       if (tags.length === 0 || tags.includes(keep)) continue;
+      const imageRelease = image.Labels?.[LABEL.release];
+      if (imageRelease !== undefined && imageRelease !== release) continue;
       for (const t of tags) {
         await docker
           .getImage(t)

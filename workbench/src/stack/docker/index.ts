@@ -1,8 +1,9 @@
 /**
  * The Docker backend: the same StartedStack as the native backend, from docker-compose.yml realised through the
  * Engine API (compose-file.ts, compose-engine.ts; no compose CLI). It builds what it needs first: the base image
- * (base-image.ts) and the Spark image (image.ts) from the host set-up it is given (the tools and set-up's
- * wheelhouse of the runtime lock). The engine's labels are its only state: what is running, where its ports are,
+ * (base-image.ts) and the chosen release's Spark image (image.ts; one per release, side by side) from the host
+ * set-up it is given for that release (the tools and set-up's wheelhouse of the release's runtime lock). The
+ * release is part of the stack's shape: a kept stack of another release is replaced, never reused. The engine's labels are its only state: what is running, where its ports are,
  * and removing everything by label on stop, on Ctrl-C and after a crash. The job's driver runs in a one-off container on the stack's network (driver.ts): `sparkMaster`
  * and `driver` are as seen from there, `s3.endpoint` is as seen from the host (uploads, downloads, parity).
  *
@@ -49,22 +50,23 @@ export interface DockerStackOptions {
   scope: Scope;
   out: Output;
   env: Record<string, string | undefined>;
-  /** The host set-up baked into the image: the verified s3a jars and MinIO. */
+  /** The host set-up baked into the image: the verified s3a jars of cfg.release and MinIO. */
   tools: Pick<StackTools, 's3aJars' | 'minio'>;
-  /** Set-up's wheelhouse of the runtime lock (baked into the image), asked for once the base image is there. */
+  /** Set-up's wheelhouse of cfg.release's runtime lock (baked into the image), asked for once the base image is there. */
   wheelhouse: () => Promise<Wheelhouse>;
 }
 
 const PING_TIMEOUT_MS = 3000;
 
-export function dockerPaths(stateDir: string, stack: string) {
+export function dockerPaths(stateDir: string, stack: string, release = '') {
   const dir = path.join(stateDir, 'docker');
   return {
     dir,
     envFile: path.join(dir, `${stack}.env`),
     /** Fingerprint of the credentials the MinIO volume was created with (not the credentials). */
     volumeCredentials: path.join(dir, `${stack}.volume-credentials`),
-    buildLog: path.join(dir, 'build.log'),
+    /** One build log per release: building one release's image never overwrites the other's log. */
+    buildLog: path.join(dir, release ? `build-${release}.log` : 'build.log'),
     baseLog: path.join(dir, 'base-image.log'),
     logDir: path.join(dir, 'logs'),
   };
@@ -108,6 +110,11 @@ export function stackIsHealthy(containers: Docker.ContainerInfo[], shape: Pick<S
   if (healthy(SERVICE.minio) !== 1) return false;
   if (shape.kind === 'local') return true;
   return healthy(SERVICE.master) === 1 && healthy(SERVICE.worker) === shape.workers;
+}
+
+/** The label value that says what a stack runs: its shape (the release included) and its image. Pure. */
+export function stackShapeHash(shape: StackShape, sparkImage: string): string {
+  return shapeHash({ ...shape, sparkImage });
 }
 
 /** What the engine has under this stack's name, for the kept-stack mechanism; undefined when nothing. Pure. */
@@ -195,7 +202,8 @@ export async function dockerBackend(o: DockerStackOptions): Promise<StackBackend
   const stack = stackName(cfg.root);
   const checkout = checkoutId(cfg.root);
   const pins = readDockerPins(cfg.root);
-  const paths = dockerPaths(o.stateDir, stack);
+  const release = cfg.release;
+  const paths = dockerPaths(o.stateDir, stack, release.label);
   ensurePrivateDir(paths.dir);
   const signal = scope.signal;
 
@@ -204,12 +212,14 @@ export async function dockerBackend(o: DockerStackOptions): Promise<StackBackend
   const wheelhouse = await o.wheelhouse();
   const sparkImage = await ensureSparkImage(
     docker,
-    { root: cfg.root, wheelhouse, jars: o.tools.s3aJars, minio: o.tools.minio, base, spark: pins.spark },
+    { root: cfg.root, wheelhouse, jars: o.tools.s3aJars, minio: o.tools.minio, base, release },
     { contextDir: path.join(cfg.cacheDir, 'docker', `context-${process.pid}`), logFile: paths.buildLog, out, signal },
   );
 
-  // The image is part of the shape: a kept stack running an image of an older lock or Dockerfile is not reused.
-  const hash = shapeHash({ ...shape, sparkImage });
+  // The release (shape.release) and the image are part of the shape label: a kept stack of another release, or
+  // running an image of an older lock or Dockerfile, is replaced (kept-stack.ts), never reused; stacks never mix
+  // releases.
+  const hash = stackShapeHash(shape, sparkImage);
   const project = composeProject(cfg, stack);
   const localMaster = cfg.profile.kind === 'local' ? cfg.profile.spark.master : 'local[*]';
   const timeoutMs = cfg.stack.readyTimeoutSeconds * 1000;

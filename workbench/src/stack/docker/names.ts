@@ -21,6 +21,8 @@ export const LABEL = {
   role: 'com.fruits-workbench.role',
   /** On images the workbench builds (the Spark image). */
   image: 'com.fruits-workbench.image',
+  /** On the Spark images: the EMR release label the image runs (one image per release, side by side). */
+  release: 'com.fruits-workbench.release',
 } as const;
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
