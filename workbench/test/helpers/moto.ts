@@ -70,14 +70,18 @@ async function waitReady(endpoint: string, child: ChildProcess, log: () => strin
   throw new Error(`moto did not answer on ${endpoint} within ${timeoutMs} ms:\n${log()}`);
 }
 
-export async function startMoto(opts: { python?: string; readyTimeoutMs?: number } = {}): Promise<MotoServer> {
+/**
+ * `script`: a Python file run instead of `-m moto.server` (same arguments), e.g. moto_serverless.py, which patches
+ * moto where it has no AWS-shaped answer; `env`: extra environment for the server (e.g. that script's settings).
+ */
+export async function startMoto(opts: { python?: string; readyTimeoutMs?: number; script?: string; env?: Record<string, string> } = {}): Promise<MotoServer> {
   const { python, reason } = motoPython(opts);
   if (!python) throw new Error(reason);
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+  const child = spawn(python, [...(opts.script ? [opts.script] : ['-m', 'moto.server']), '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...MOTO_ENV, PYTHONUNBUFFERED: '1' },
+    env: { ...process.env, ...MOTO_ENV, PYTHONUNBUFFERED: '1', ...opts.env },
   });
   let output = '';
   const keep = (chunk: Buffer) => {
