@@ -16,7 +16,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import type { EuRegion } from '../config/schema.js';
+import type { EuRegion, WorkbenchConfig } from '../config/schema.js';
 import { resolveFlagPath } from '../config/specs.js';
 import { PlanRefusedError } from '../errors.js';
 import { createAwsClients, type AwsClients } from '../emr/clients.js';
@@ -26,6 +26,10 @@ import { loadPlan, writePlan } from '../emr/plan-file.js';
 import { assertEuRegion } from '../emr/region-guard.js';
 import { emrTarget, parityAgainstLocal, type PromoteParity } from '../targets/emr.js';
 import { rehearsalTarget } from '../targets/rehearsal.js';
+import { BROAD_DEFAULT_ROLES } from '../iam/policies.js';
+import { createServerlessClients, type ServerlessClients } from '../serverless/clients.js';
+import type { ServerlessTiming } from '../serverless/executor.js';
+import { runServerlessPromote } from '../targets/serverless.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
 export type { PromoteParity } from '../targets/emr.js';
@@ -34,6 +38,8 @@ export interface PromoteDeps {
   parity: PromoteParity;
   /** Test hook: faster polling against moto. Real runs use DEFAULT_TIMING. */
   timing?: Partial<ExecutorTiming>;
+  /** The same for a serverless profile's job run. */
+  serverlessTiming?: Partial<ServerlessTiming>;
 }
 
 interface Options {
@@ -43,6 +49,7 @@ interface Options {
   cleanup?: boolean;
   all?: boolean;
   rehearse?: boolean;
+  createRoles?: boolean;
   region?: string;
   input?: string;
   budgetEur?: string;
@@ -80,6 +87,19 @@ async function confirm(plan: PromotePlan, ctx: CommandContext): Promise<void> {
   }
 }
 
+async function confirmServerless(eur: number, region: string, ctx: CommandContext): Promise<void> {
+  if (!process.stdin.isTTY) {
+    throw new PlanRefusedError('not confirmed: promote starts a paid EMR Serverless job run and there is no terminal to ask', 'pass --yes to confirm');
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`start an EMR Serverless job run in ${region} for about ${eur.toFixed(2)} EUR? [y/N] `, { signal: ctx.signal });
+    if (!/^y(es)?$/i.test(answer.trim())) throw new PlanRefusedError('not confirmed: nothing was started', 'answer y, or pass --yes');
+  } finally {
+    rl.close();
+  }
+}
+
 export function createPromoteCommand(deps: PromoteDeps): CommandSpec {
   return {
     name: 'promote',
@@ -91,6 +111,7 @@ export function createPromoteCommand(deps: PromoteDeps): CommandSpec {
         .option('--plan <file>', 'execute exactly this saved plan (validated again: EU region, budget, files unchanged)')
         .option('--cleanup', 'terminate the workbench clusters this clone or AWS identity started that are still active in the region')
         .option('--all', 'with --cleanup: every workbench-tagged cluster in the region, whoever started it')
+        .option('--create-roles', 'serverless profile: create (or update) the execution role scoped to the run\'s bucket, tagged, then stop')
         .option('--rehearse', 'execute the plan on this machine instead of AWS: MinIO for the bucket, the bootstrap action, a local YARN node of the planned size; no AWS call, no cost')
         .option('--region <region>', 'EU region (eu-west-1, eu-west-3, eu-central-1, eu-north-1, eu-south-1, eu-south-2)')
         .option('--input <dir>', 'folder of images to upload (or an s3:// URI in the region) instead of job.input')
@@ -118,6 +139,20 @@ export function createPromoteCommand(deps: PromoteDeps): CommandSpec {
       if (o.all && !o.cleanup) throw new PlanRefusedError('--all widens --cleanup only', 'use --cleanup --all');
       if (endpoint) ctx.out.warn(`AWS calls go to ${endpoint}, not to AWS`);
       const clients = clientFactory(ctx, endpoint);
+      // A serverless profile (kind: serverless) runs through its own target; the modes are the same.
+      let slsClients: ServerlessClients | undefined;
+      const serverless = (c: WorkbenchConfig, planFile?: string) =>
+        runServerlessPromote(c, ctx, {
+          dryRun: o.dryRun, planOut: o.planOut ? path.resolve(cwd, o.planOut) : undefined, planFile, cleanup: o.cleanup, all: o.all, rehearse: o.rehearse,
+          createRoles: o.createRoles, localRun: o.localRun, timing: deps.serverlessTiming,
+          confirm: o.yes ? undefined : (plan) => confirmServerless(plan.estimate.totalEur, plan.region, ctx),
+          clients: (region) => {
+            if (slsClients?.region === region) return slsClients;
+            const made = createServerlessClients({ region, endpoint });
+            ctx.stack.defer(() => made.destroy(), 'aws clients (serverless)');
+            return (slsClients = made);
+          },
+        });
       const cwd = ctx.env.INIT_CWD ?? process.cwd();
 
       let cfg;
@@ -127,6 +162,7 @@ export function createPromoteCommand(deps: PromoteDeps): CommandSpec {
         // The profile named in the plan gives today's budget; the plan itself is validated once, below.
         const named = await readFile(planFile, 'utf8').then((t) => (JSON.parse(t) as { profileName?: unknown }).profileName, () => undefined);
         cfg = ctx.loadConfig({ profile: o.profile ?? (typeof named === 'string' ? named : 'emr'), budgetEur: o.budgetEur });
+        if (cfg.profile.kind === 'serverless') return serverless(cfg, planFile);
         // A plan saved under a larger budget does not widen today's.
         savedPlan = await loadPlan(planFile, { budgetEur: cfg.profile.kind === 'emr' ? cfg.profile.budgetEur : undefined });
         if (o.region && o.region !== savedPlan.region) {
@@ -143,6 +179,8 @@ export function createPromoteCommand(deps: PromoteDeps): CommandSpec {
           targetMinutes: o.targetMinutes,
         });
       }
+      if (cfg.profile.kind === 'serverless') return serverless(cfg);
+      if (o.createRoles) throw new PlanRefusedError('--create-roles is for a serverless profile (EMR on EC2: see docs/promote.md, least privilege)', 'use --profile serverless --create-roles');
       const region = assertEuRegion(savedPlan?.region ?? emrProfileOf(cfg).region);
 
       const target = emrTarget(cfg, ctx, {
@@ -172,6 +210,10 @@ export function createPromoteCommand(deps: PromoteDeps): CommandSpec {
       const plan = savedPlan ?? (await target.plan());
       // The summary for people, then the plan itself as JSON (printed by --dry-run).
       for (const line of target.describe(plan)) ctx.out.info(line);
+      const emrRoles = cfg.profile.kind === 'emr' ? [cfg.profile.serviceRole, cfg.profile.instanceProfile] : [];
+      for (const role of emrRoles.filter((r) => (BROAD_DEFAULT_ROLES as readonly string[]).includes(r))) {
+        ctx.out.warn(`${role} is one of EMR's broad default roles (EMR_EC2_DefaultRole lets the nodes read and write every bucket of the account): iam/policies.ts emrRoles() is the set scoped to s3://${plan.bucket}/`);
+      }
       if (o.dryRun) {
         if (o.planOut) {
           await writePlan(path.resolve(cwd, o.planOut), plan);
