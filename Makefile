@@ -8,7 +8,7 @@ SHELL := /bin/bash
 NODE_MARKER := node_modules/.fruits-package-lock.sha256
 WB := npx --no-install tsx workbench/src/cli.ts
 
-.PHONY: help prereqs node-deps setup local stop data test test-unit test-python test-integration test-node-versions typecheck docs-check bench parity promote-plan notebook notebook-check clean
+.PHONY: help prereqs node-deps setup local stop data test test-unit test-python test-integration test-releases test-node-versions typecheck docs-check bench parity promote-plan notebook notebook-check clean
 
 help:
 	@echo "make local   set up, start the local stack, run the job on the sample data, print the results"
@@ -65,7 +65,22 @@ test-integration: setup
 	@$(WB) setup --browser >/dev/null
 	@npx --no-install vitest run --project integration
 
-test: setup typecheck test-unit docs-check test-python test-integration
+test: setup typecheck test-unit docs-check test-python test-integration test-releases
+
+# The other supported releases (versions.json `releases` besides `defaultRelease`, e.g. EMR 7 / Spark 3.5 beside
+# the default): each one's set-up, its pipeline tests, the YARN rehearsal on its Spark, and then parity of a local
+# run on it against a local run on the default release (tests/releases). The rest of the suite runs on the default.
+OTHER_RELEASES = node -p 'const v = require("./versions.json"); Object.keys(v.releases).filter((l) => l !== v.defaultRelease).join(" ")'
+test-releases: setup
+	@for rel in $$($(OTHER_RELEASES)); do \
+	  echo "== release $$rel: set-up, pipeline tests, the YARN rehearsal"; \
+	  $(WB) setup --release "$$rel"; \
+	  py=$$($(WB) setup --release "$$rel" --print-python); \
+	  (cd pipeline && WORKBENCH_RELEASE="$$rel" PYTHONPATH=src "$$py" -m pytest -q -ra tests); \
+	  WORKBENCH_RELEASE="$$rel" npx --no-install vitest run --project integration workbench/test/integration/promote-rehearsal.test.ts; \
+	done
+	@echo "== parity across releases (tests/releases)"
+	@npx --no-install vitest run --project releases
 
 # The Node versions users run (versions.json node.ci: 22 and 24), besides the machine's Node that runs `make test`:
 # the unit tests and `make local` in a fresh clone (tests/e2e) under each. .ci/node-versions.sh installs them from

@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: fast pure tests, and integration tests that start real processes (MinIO, Spark, moto).
+// Three projects: fast pure tests; integration tests that start real processes (MinIO, Spark, moto) on one
+// release; and the cross-release tests, which need both releases' venvs.
 // Integration tests run one file at a time: the machine has 2 cores and each file owns a whole stack.
 export default defineConfig({
   test: {
@@ -15,9 +16,21 @@ export default defineConfig({
         },
       },
       {
+        // Both supported releases side by side (tests/releases): `make test-releases` sets up both venvs first.
+        test: {
+          name: 'releases',
+          include: ['tests/releases/**/*.test.ts'],
+          testTimeout: 20 * 60_000,
+          hookTimeout: 20 * 60_000,
+          fileParallelism: false,
+          maxWorkers: 1,
+        },
+      },
+      {
         test: {
           name: 'integration',
           include: ['workbench/test/integration/**/*.test.ts', 'tests/**/*.test.ts'],
+          exclude: ['tests/releases/**'],
           testTimeout: 15 * 60_000,
           hookTimeout: 15 * 60_000,
           fileParallelism: false,

@@ -7,6 +7,7 @@ import { benchSummary, endToEnd, featurize, scale } from './figures/bench.js';
 import { emrCost, promoteCost } from './figures/cost.js';
 import { workerMemory, workerPeakRss } from './figures/memory.js';
 import { costPerMillion } from './figures/per-million.js';
+import { releasesTable } from './figures/releases.js';
 import type { FigureSources } from './sources.js';
 
 export type Generator = (sources: FigureSources) => string;
@@ -22,13 +23,14 @@ export const GENERATORS: Record<string, Generator> = {
   'promote-cost': promoteCost,
   'cost-per-million': costPerMillion,
   'artifact-recipe': artifactRecipe,
+  releases: releasesTable,
 };
 
 /** The docs with figures, relative to the repo root, and the blocks each must hold. */
 export const DOCS_WITH_FIGURES: Record<string, string[]> = {
-  'README.md': ['bench-summary'],
+  'README.md': ['bench-summary', 'releases'],
   'docs/critical-review.md': ['end-to-end', 'featurize', 'scale', 'worker-memory', 'emr-cost', 'cost-per-million'],
-  'docs/promote.md': ['promote-cost'],
+  'docs/promote.md': ['promote-cost', 'releases'],
   'pipeline/README.md': ['worker-peak-rss'],
   'docs/job-contract.md': ['artifact-recipe'],
 };

@@ -60,6 +60,8 @@ export async function findLocalRunFor(runsDir: string, inputUri: string, exclude
 /** What a planned cloud run will compute, as far as the local run must agree with it. */
 export interface PlannedRun {
   artifactSha256: string;
+  /** The release label the cloud run runs (its Spark); the local run must have run the same release. */
+  release?: string;
   engine: string;
   precision: string;
   /** The weights: a file's sha256 (the bytes the cluster gets), random:SEED, or an s3:// URI this machine cannot hash. */
@@ -75,8 +77,8 @@ export function engineOfManifest(m: JobManifest): { name: string; precision: str
 const short = (sha: string | null | undefined) => (sha ? `${sha.slice(0, 12)}…` : 'none');
 
 /** How the local run and the plan differ, one phrase per field (empty: they agree). Pure. */
-export function referenceMismatches(local: JobManifest, planned: PlannedRun): { field: 'weights' | 'engine' | 'precision' | 'artifact'; text: string }[] {
-  const out: { field: 'weights' | 'engine' | 'precision' | 'artifact'; text: string }[] = [];
+export function referenceMismatches(local: JobManifest, planned: PlannedRun): { field: 'weights' | 'engine' | 'precision' | 'release' | 'artifact'; text: string }[] {
+  const out: { field: 'weights' | 'engine' | 'precision' | 'release' | 'artifact'; text: string }[] = [];
   if ('sha256' in planned.weights && local.weights.sha256 !== planned.weights.sha256) {
     out.push({ field: 'weights', text: `weights sha256 ${short(local.weights.sha256)} (local) vs ${short(planned.weights.sha256)} (plan)` });
   }
@@ -86,7 +88,10 @@ export function referenceMismatches(local: JobManifest, planned: PlannedRun): { 
   const engine = engineOfManifest(local);
   if (engine.name !== planned.engine) out.push({ field: 'engine', text: `engine ${engine.name} (local) vs ${planned.engine} (plan)` });
   if (engine.precision !== planned.precision) out.push({ field: 'precision', text: `precision ${engine.precision} (local) vs ${planned.precision} (plan)` });
-  if (local.artifact.sha256 !== planned.artifactSha256) {
+  const releaseDiffers = planned.release !== undefined && (local.release ?? null) !== planned.release;
+  if (releaseDiffers) out.push({ field: 'release', text: `release ${local.release ?? 'not recorded'} (local) vs ${planned.release} (plan)` });
+  // Another release's artifact differs by its lock and release.json: the release phrase above already says why.
+  if (local.artifact.sha256 !== planned.artifactSha256 && !releaseDiffers) {
     out.push({ field: 'artifact', text: `job artifact ${short(local.artifact.sha256)} (local) vs ${short(planned.artifactSha256)} (plan)` });
   }
   return out;
@@ -125,7 +130,7 @@ export function referenceRefusal(
   planned: PlannedRun,
   how: { inputKey: string; inputRaw: string; runsDir: string },
 ): PlanRefusedError | undefined {
-  const localCmd = `npm run local -- --input ${how.inputRaw} --engine ${planned.engine}`;
+  const localCmd = `npm run local -- --input ${how.inputRaw} --engine ${planned.engine}${planned.release ? ` --release ${planned.release}` : ''}`;
   if (!local) {
     return new PlanRefusedError(
       `no local run of the input ${how.inputKey} in ${how.runsDir} to check the cloud run against`,

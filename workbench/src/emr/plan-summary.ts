@@ -15,6 +15,7 @@ export function summarizePlan(plan: PromotePlan): string[] {
     `promote plan for run ${plan.runId}`,
     `  region    ${plan.region} (EU); bucket s3://${plan.bucket}/ (private, SSE-S3 encrypted)`,
     `  release   ${r.label}: Spark ${r.emrSpark}, Python ${r.python}, Java ${r.java}`,
+    ...releaseLines(plan),
     `  cluster   ${groups.map((g) => `${g.InstanceCount} x ${g.InstanceType} ${g.InstanceRole?.toLowerCase()} (${g.Market === 'SPOT' ? 'spot' : 'on-demand'})`).join(' + ')}`,
     `  sizing    per ${plan.sizing.instance.instanceType} core node (YARN ${plan.sizing.instance.nodeManagerMemoryMb} MB, ${plan.sizing.instance.nodeManagerVcores} vcores): ` +
       `${plan.sizing.executorsPerNode} executor(s) x ${plan.sizing.executorCores} cores, heap ${plan.sizing.executorHeapMb} MB + overhead ${plan.sizing.sparkConf['spark.executor.memoryOverhead']} ` +
@@ -33,6 +34,20 @@ export function summarizePlan(plan: PromotePlan): string[] {
     `            list prices of ${e.priceTable.date}, 1 USD = ${e.priceTable.usdToEur} EUR` +
       `${groups.some((g) => g.Market === 'SPOT') ? `, spot assumed ${Math.round(e.priceTable.spotDiscount * 100)}% below on-demand` : ''}; ` +
       'see workbench/src/emr/prices.ts',
+  ];
+}
+
+/** The supported releases side by side (--release switches): what each runs and what it weighs. */
+export function releaseLines(plan: PromotePlan): string[] {
+  if (!plan.releases?.length) return [];
+  return [
+    '  releases  (--release LABEL; * = this plan, d = the default)',
+    ...plan.releases.map((r) => {
+      const mark = `${r.selected ? '*' : ' '}${r.isDefault ? 'd' : ' '}`;
+      const artifact = r.artifactBytes === null ? 'artifact not built here' : `artifact ${mb(r.artifactBytes)} (${r.wheelCount} wheels) uploaded once`;
+      const jars = r.s3aJarBytes === null ? `${r.s3aJarCount} s3a jars not downloaded here` : `local s3a jars ${mb(r.s3aJarBytes)} (${r.s3aJarCount})`;
+      return `         ${mark} ${r.label}: Spark ${r.emrSpark}, Scala ${r.scala}, Python ${r.python}, Java ${r.java}, Hadoop ${r.hadoop}; ${artifact}; ${jars}`;
+    }),
   ];
 }
 

@@ -69,6 +69,26 @@ export interface PlannedUpload {
   md5: string;
 }
 
+/** One supported release as the dry run lists it: what it runs and what it weighs here (targets/release-sizes.ts). */
+export interface ReleaseSizes {
+  label: string;
+  emrSpark: string;
+  python: string;
+  java: string;
+  scala: string;
+  hadoop: string;
+  /** The release this plan runs. */
+  selected: boolean;
+  /** The release the defaults follow (versions.json defaultRelease). */
+  isDefault: boolean;
+  /** Bytes a promote uploads once per artifact hash (job files + runtime wheels); null: its wheelhouse is not built here. */
+  artifactBytes: number | null;
+  wheelCount: number | null;
+  /** Bytes of the s3a jars the local stack loads; null: not downloaded here. */
+  s3aJarBytes: number | null;
+  s3aJarCount: number;
+}
+
 export interface PromotePlan {
   format: typeof PLAN_FORMAT;
   createdAt: string;
@@ -105,6 +125,8 @@ export interface PromotePlan {
    * it used, kept so a saved plan can be forecast again when it is loaded (plan-file.ts).
    */
   forecast: { run: EmrForecast; table: (EmrForecast & { overTarget?: boolean })[]; profile: ThroughputProfile } | null;
+  /** Every supported release side by side, measured by the target (absent in plans from before releases). */
+  releases?: ReleaseSizes[];
 }
 
 /** Placeholder in the default bucket name while the account id is unknown (dry run without credentials). */

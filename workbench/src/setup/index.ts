@@ -44,7 +44,7 @@ export async function ensureSetup(
     const settled = await Promise.allSettled([
       failFast(ensureVenv({ root: cfg.root, cacheDir: cfg.cacheDir, release, python311: pre.python311, env, out, signal: inner.signal })),
       // Jar file names carry their versions, so the releases' jars share one folder without clashing.
-      failFast(ensureJars(release.s3a.jars, path.join(cfg.cacheDir, 'jars'), out, inner.signal)),
+      failFast(ensureJars(release.s3a.jars, path.join(cfg.cacheDir, 'jars'), out, inner.signal, { what: `s3a jars for ${release.label} (hadoop-aws ${release.hadoop})` })),
       failFast(
         ensureMinioBinary({
           cacheDir: cfg.cacheDir,

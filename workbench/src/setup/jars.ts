@@ -55,8 +55,14 @@ export async function ensureJars(
   dir: string,
   out: Output,
   signal: AbortSignal,
-  opts: { baseUrl?: string } = {},
+  opts: { baseUrl?: string; what?: string } = {},
 ): Promise<string[]> {
+  // All present with their pinned bytes (the usual case): one line, not one per jar (a release may pin dozens).
+  const cached = await Promise.all(jars.map((jar) => verifiedCached(path.join(dir, jarFileName(jar)), jar, out)));
+  if (jars.length > 1 && cached.every((p) => p !== undefined)) {
+    out.info(`${opts.what ?? 's3a jars'}: cached (${jars.length} jars, sha256-verified)`);
+    return cached as string[];
+  }
   const paths: string[] = [];
   for (const jar of jars) {
     const file = path.join(dir, jarFileName(jar));

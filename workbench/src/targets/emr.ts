@@ -29,6 +29,7 @@ import { fileSha256, findReference, referenceRefusal, type LocalRun, type Planne
 import { buildPromotePlan, emrProfileOf, type PromoteInput, type PromotePlan } from '../emr/plan.js';
 import { sealPlan } from '../emr/plan-file.js';
 import { summarizePlan } from '../emr/plan-summary.js';
+import { measureReleaseSizes } from './release-sizes.js';
 import { parseManifest } from '../job/manifest.js';
 import { loadThroughputProfile, THROUGHPUT_PROFILE_FILE, type ThroughputProfile } from '../forecast/profile.js';
 import { comparePhases, formatPhaseComparison, readTimelines } from '../forecast/emr-actuals.js';
@@ -162,7 +163,7 @@ async function plannedRunOfSaved(plan: PromotePlan): Promise<PlannedRun> {
   const weights: PlannedRun['weights'] = upload && existsSync(upload.source)
     ? { sha256: await fileSha256(upload.source) }
     : plan.weightsSpec.startsWith('random:') ? { random: plan.weightsSpec } : { unchecked: plan.weightsSpec };
-  return { artifactSha256: plan.artifactSha256, engine: arg('--engine') ?? 'keras', precision: arg('--precision') ?? 'f32', weights };
+  return { artifactSha256: plan.artifactSha256, release: plan.release.label, engine: arg('--engine') ?? 'keras', precision: arg('--precision') ?? 'f32', weights };
 }
 
 /** What the planned run computes, for the comparison with the local run. */
@@ -172,7 +173,7 @@ async function plannedRunOf(artifactSha256: string, weights: PromotePlanWeights,
     : weights.spec.startsWith('random:')
       ? { random: weights.spec }
       : { unchecked: weights.spec };
-  return { artifactSha256, engine: cfg.job.engine, precision: cfg.job.precision, weights: w };
+  return { artifactSha256, release: cfg.release.label, engine: cfg.job.engine, precision: cfg.job.precision, weights: w };
 }
 
 export function emrTarget(cfg: WorkbenchConfig, ctx: RunContext, o: EmrTargetOptions): CloudTarget<PromotePlan> {
@@ -215,7 +216,7 @@ export function emrTarget(cfg: WorkbenchConfig, ctx: RunContext, o: EmrTargetOpt
         ctx.out.info('dry run: the bucket name needs your account id, shown as {account-id} (set profiles.<emr>.bucket to fix it)');
       }
       const now = new Date();
-      return buildPromotePlan(cfg, {
+      const plan = buildPromotePlan(cfg, {
         artifact,
         input,
         weights,
@@ -227,6 +228,7 @@ export function emrTarget(cfg: WorkbenchConfig, ctx: RunContext, o: EmrTargetOpt
         createdAt: now.toISOString(),
         throughput: await committedThroughputProfile(cfg.root, ctx),
       });
+      return { ...plan, releases: measureReleaseSizes(cfg.root, cfg.cacheDir, plan) };
     },
 
     describe: (plan) => summarizePlan(plan),

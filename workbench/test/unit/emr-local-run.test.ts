@@ -80,6 +80,16 @@ describe('the promote pre-check against the local run', () => {
     expect(all.message).toMatch(/engine onnxruntime \(local\) vs keras \(plan\); precision int8 \(local\) vs f32 \(plan\); job artifact/);
     expect(referenceRefusal(local(), { ...planned, weights: { random: 'random:2' } }, how)!.message).toMatch(/weights random:1 \(local\) vs random:2 \(plan\)/);
   });
+
+  it('refuses a local run of another release, naming both and the --release that fixes it', () => {
+    const other = { ...planned, release: 'emr-7.13.0', artifactSha256: 'e'.repeat(64) };
+    const r = referenceRefusal(local(), other, how)!;
+    expect(local().manifest.release).toBe('emr-spark-8.1.0');
+    expect(r.message).toMatch(/release emr-spark-8\.1\.0 \(local\) vs emr-7\.13\.0 \(plan\)/);
+    expect(r.message).not.toMatch(/job artifact/);
+    expect(r.fix).toContain('--release emr-7.13.0');
+    expect(referenceRefusal(local(), { ...planned, release: 'emr-spark-8.1.0' }, how)).toBeUndefined();
+  });
 });
 
 describe('listingPrefix', () => {
