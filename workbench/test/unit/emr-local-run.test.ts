@@ -84,7 +84,7 @@ describe('the promote pre-check against the local run', () => {
   it('refuses a local run of another release, naming both and the --release that fixes it', () => {
     const other = { ...planned, release: 'emr-7.13.0', artifactSha256: 'e'.repeat(64) };
     const r = referenceRefusal(local(), other, how)!;
-    expect(local().manifest.release).toBe('emr-spark-8.1.0');
+    expect((local().manifest as { release?: string }).release).toBe('emr-spark-8.1.0');
     expect(r.message).toMatch(/release emr-spark-8\.1\.0 \(local\) vs emr-7\.13\.0 \(plan\)/);
     expect(r.message).not.toMatch(/job artifact/);
     expect(r.fix).toContain('--release emr-7.13.0');
