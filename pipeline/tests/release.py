@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,13 @@ class Release:
     @property
     def spark_major(self) -> int:
         return int(self.spark.split(".")[0])
+
+    def pinned(self, package: str) -> str:
+        """The version the release's runtime lock pins for `package`."""
+        m = re.search(rf"^{re.escape(package)}==([^\s\\;]+)", self.runtime_lock.read_text(), re.M | re.I)
+        if not m:
+            raise KeyError(f"{self.runtime_lock} pins no {package}")
+        return m.group(1)
 
 
 def installed_pyspark() -> str | None:

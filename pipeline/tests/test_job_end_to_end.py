@@ -10,6 +10,7 @@ import pytest
 import images_factory as make
 from fruits_pipeline.main import SUMMARY_MARKER, main
 from outputs_reader import RunOutputs
+from release import RELEASE
 
 GOOD = {
     "Red/a.jpg": lambda: make.good_jpeg(1),
@@ -149,7 +150,8 @@ def test_manifest_records_settings_versions_and_outputs(first_run, first_result)
     assert m["spark"]["partitions"] == 3 and m["spark"]["master"].startswith("local")
     assert m["spark"]["task_sizing"] == "explicit" and m["spark"]["featurize_tasks"] == 3
     assert m["spark"]["images_per_task"] == 6300 and m["spark"]["moments_tree_depth"] >= 1
-    assert m["versions"]["spark"] == "3.5.6" and m["versions"]["numpy"].startswith("1.26")
+    # The release under test's Spark and numpy (tests/release.py: versions.json and its runtime lock).
+    assert (m["versions"]["spark"], m["versions"]["numpy"]) == (RELEASE.spark, RELEASE.pinned("numpy")), RELEASE
     assert m["artifact"]["sha256"] == "0" * 64 and len(m["artifact"]["code_sha256"]) == 64
     assert m["weights"]["source"] == "random"
     assert "broadcast_bytes" not in m["weights"]  # what is broadcast is the converted model: engine.broadcast_bytes

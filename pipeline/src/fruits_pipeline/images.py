@@ -90,20 +90,27 @@ class ImageInput:
 
 
 def scala_seq(jvm, array):
-    """A Scala Seq view of a Java array, made on the JVM (no copy through Python).
+    """A Scala Seq view of a Java array, made on the JVM (no copy through Python), of the Seq type that
+    `SparkSession.createDataset(Seq, Encoder)` takes in the running Spark's Scala.
 
     Why these calls: py4j finds no method for a String[] argument where the parameter is Object[] (measured:
     java.util.Arrays.asList and Predef.wrapRefArray both fail with "Method ... does not exist"), but it passes it
-    to a parameter of type Object, which Predef.genericWrapArray's erases to (Scala 2.12 and 2.13); the others are
-    the same wrap spelled for one Scala version, kept in case a release drops the first."""
+    to a parameter of type Object, which a generic Array[T] erases to. py4j then matches createDataset by the
+    Seq's runtime class:
+    - Scala 2.13 (Spark 4): createDataset takes `scala.collection.immutable.Seq`; `immutable.ArraySeq.unsafeWrapArray`
+      is one. `Predef.genericWrapArray` returns a *mutable* ArraySeq there, for which py4j finds no createDataset
+      (measured on Spark 4.1.1: "Method createDataset([class scala.collection.mutable.ArraySeq$ofRef, ...]) does
+      not exist"), so it comes second.
+    - Scala 2.12 (Spark 3.5): createDataset takes `scala.collection.Seq`; `immutable.ArraySeq` does not exist
+      (py4j gives a JavaPackage, which raises TypeError when called), and `genericWrapArray`'s WrappedArray is one."""
     from py4j.protocol import Py4JError
 
-    for wrap in (lambda: jvm.scala.Predef.genericWrapArray(array),
-                 lambda: jvm.scala.collection.mutable.WrappedArray.make(array),  # Scala 2.12
-                 lambda: jvm.scala.collection.immutable.ArraySeq.unsafeWrapArray(array)):  # Scala 2.13
+    for wrap in (lambda: jvm.scala.collection.immutable.ArraySeq.unsafeWrapArray(array),  # Scala 2.13
+                 lambda: jvm.scala.Predef.genericWrapArray(array),  # Scala 2.12
+                 lambda: jvm.scala.collection.mutable.WrappedArray.make(array)):  # Scala 2.12, same wrap
         try:
             return wrap()
-        except Py4JError:
+        except (Py4JError, TypeError):
             continue
     raise JobError("cannot wrap the file index's listing as a Scala Seq through py4j: report this as a bug")
 

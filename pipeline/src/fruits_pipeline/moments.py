@@ -67,8 +67,9 @@ def tree_depth(tasks: int, fan_in: int = TREE_FAN_IN) -> int:
 
 
 def partials_at_driver(tasks: int, depth: int) -> int:
-    """How many partials PySpark's treeReduce/treeAggregate (3.5, rdd.py) sends the driver for `tasks` partitions at
-    `depth`: the same level loop, without Spark. Pure; the unit tests use it to show the driver's share is bounded."""
+    """How many partials PySpark's treeReduce/treeAggregate sends the driver for `tasks` partitions at `depth`: the
+    same level loop, without Spark (3.5's rdd.py; 4.1.1's core/rdd.py has the same loop, compared 2026-12-04).
+    Pure; the unit tests use it to show the driver's share is bounded."""
     import math
 
     partitions = float(tasks)
