@@ -43,6 +43,13 @@ export const SUPPORTED_PRECISIONS: Record<(typeof ENGINES)[number], readonly (ty
 };
 
 /** What the job computes. Identical on every profile. */
+/**
+ * Images per featurization task when `partitions` is 0 (the job sizes its tasks by work: ceil(images / this),
+ * never fewer than the cores): the pipeline's task_sizing.py DEFAULT_IMAGES_PER_TASK, about 3 minutes of one core
+ * at the measured rate (35 images/s per core x 180 s). A unit test asks the pipeline for its default.
+ */
+export const DEFAULT_IMAGES_PER_TASK = 6300;
+
 export const JobSchema = z
   .object({
     /** Local folder uploaded to the stack's bucket, or an s3:// / s3a:// URI used as is. */
@@ -52,8 +59,10 @@ export const JobSchema = z
     imageSize: z.number().int().min(32).max(1024).default(224),
     interpolation: z.enum(INTERPOLATIONS).default('bilinear'),
     arrowBatchSize: z.number().int().min(1).max(100_000).default(64),
-    /** 0 = Spark's default parallelism. */
+    /** 0 = sized by work (imagesPerTask); N = exactly N featurization tasks. */
     partitions: z.number().int().min(0).default(0),
+    /** With partitions 0: images per featurization task (job --images-per-task; the forecast counts the same tasks). */
+    imagesPerTask: z.number().int().min(1).max(1_000_000).default(DEFAULT_IMAGES_PER_TASK),
     /**
      * Who runs the model on the executors; the driver converts the Keras model once and broadcasts the result.
      * The default is the fastest engine whose features match Keras at cosine >= 0.9999 on every shared image.

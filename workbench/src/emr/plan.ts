@@ -173,11 +173,11 @@ export function instanceGroups(profile: EmrProfile, coreNodes?: number): PricedG
  * per node comes from emr/sizing.ts (memory decides how many tasks run at once), the rest from forecast/emr.ts.
  * Also what the docs' cost tables call, so their figures are the plan's.
  */
-export function emrForecaster(profile: EmrProfile, throughput: ThroughputProfile, engine: Engine, workerPeakRssMb = FEATURIZE_WORKER_PEAK_RSS_MB) {
+export function emrForecaster(profile: EmrProfile, throughput: ThroughputProfile, engine: Engine, workerPeakRssMb = FEATURIZE_WORKER_PEAK_RSS_MB, imagesPerTask?: number) {
   const region = assertEuRegion(profile.region);
   const perNode = deriveSparkSizing({ instanceType: profile.core.instanceType, coreNodes: 1, workerPeakRssMb });
   return (coreNodes: number, images: number): EmrForecast =>
-    forecastEmr({ profile: throughput, images, engine, ...pricedCluster(region, instanceGroups(profile, coreNodes)), tasksPerNode: perNode.tasksPerNode, taskCpus: perNode.taskCpus });
+    forecastEmr({ profile: throughput, images, engine, ...pricedCluster(region, instanceGroups(profile, coreNodes)), tasksPerNode: perNode.tasksPerNode, taskCpus: perNode.taskCpus, imagesPerTask });
 }
 
 /** The core group and the whole cluster's EUR per hour: what forecast/emr.ts needs of a cluster's instance groups. */
@@ -210,7 +210,7 @@ export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs
 
   // The forecast (when the input count and the throughput profile are known) sizes, prices and bounds the run.
   const images = inputs.input.kind === 'local' ? inputs.input.files.length : undefined;
-  const forecaster = inputs.throughput ? emrForecaster(profile, inputs.throughput, cfg.job.engine, inputs.workerPeakRssMb) : undefined;
+  const forecaster = inputs.throughput ? emrForecaster(profile, inputs.throughput, cfg.job.engine, inputs.workerPeakRssMb, cfg.job.imagesPerTask) : undefined;
   const requested = profile.coreNodes ?? profile.core.count;
   let coreNodes: number;
   if (requested === 'auto') {

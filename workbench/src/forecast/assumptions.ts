@@ -17,8 +17,8 @@
 export const VCPU_DERATE = 0.6;
 
 /**
- * Images per featurization task the job uses by default (pipeline task_sizing.py DEFAULT_IMAGES_PER_TASK:
- * 35 images/s per core x 180 s tasks). The forecast counts whole waves of tasks: a last, partial wave costs
- * a whole task's time.
+ * Images per featurization task the job uses by default (config job.imagesPerTask, whose default is the
+ * pipeline's task_sizing.py DEFAULT_IMAGES_PER_TASK). The forecast counts whole waves of tasks: a last, partial
+ * wave costs a whole task's time.
  */
-export const DEFAULT_IMAGES_PER_TASK = 6300;
+export { DEFAULT_IMAGES_PER_TASK } from '../config/schema.js';

@@ -67,13 +67,22 @@ export const formatForecastCheck = (c: ForecastCheck) =>
 
 /** The plan's forecast replayed for the rehearsal's node on this host, against the measured step; undefined without a forecast. */
 export function rehearsalForecastCheck(
-  plan: { forecast: { run: { images: number; engine: Engine }; profile: ThroughputProfile } | null; sizing: { workersPerExecutor: number; taskCpus: number } },
+  plan: {
+    forecast: { run: { images: number; engine: Engine }; profile: ThroughputProfile } | null;
+    sizing: { workersPerExecutor: number; taskCpus: number };
+    runJobFlow?: { Steps?: { HadoopJarStep?: { Args?: string[] } }[] };
+  },
   executors: number,
   measuredSeconds: number,
   hostCores: number = os.cpus().length,
 ): ForecastCheck | undefined {
   if (!plan.forecast) return undefined;
+  // The step's own --images-per-task: the rehearsal runs exactly those tasks.
+  const args = plan.runJobFlow?.Steps?.[0]?.HadoopJarStep?.Args ?? [];
+  const at = args.indexOf('--images-per-task');
+  const imagesPerTask = at >= 0 ? Number(args[at + 1]) : undefined;
   const predicted = forecastRehearsalStep({
+    imagesPerTask,
     profile: plan.forecast.profile,
     images: plan.forecast.run.images,
     engine: plan.forecast.run.engine,

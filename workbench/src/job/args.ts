@@ -30,6 +30,7 @@ export function jobArguments(a: JobArgsInput): string[] {
     '--interpolation', a.job.interpolation,
     '--arrow-batch-size', String(a.job.arrowBatchSize),
     '--partitions', String(a.job.partitions),
+    '--images-per-task', String(a.job.imagesPerTask),
     '--engine', a.job.engine,
     '--precision', a.job.precision,
     '--run-id', a.runId,

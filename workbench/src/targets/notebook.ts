@@ -74,6 +74,7 @@ export async function prepareNotebook(cfg: WorkbenchConfig, ctx: RunContext, o: 
     master: 'local[2]',
     driver_memory: cfg.profile.kind === 'emr' || cfg.profile.kind === 'serverless' ? '4g' : cfg.profile.spark.driverMemory,
     s3a_jars: tools.s3aJars,
+    s3a_credentials_provider: tools.s3aCredentialsProvider,
     input_uri: s3aUri({ bucket: stack.s3.bucket, key: prefix }),
     output_uri: s3aUri({ bucket: stack.s3.bucket, key: `notebooks/${id}/` }),
     weights: weights.spec,

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ENGINE, ENGINES, PRECISIONS, SUPPORTED_PRECISIONS } from '../../src/config/schema.js';
+import { DEFAULT_ENGINE, DEFAULT_IMAGES_PER_TASK, ENGINES, PRECISIONS, SUPPORTED_PRECISIONS } from '../../src/config/schema.js';
 import { loadConfig } from '../../src/config/load.js';
 import { projectPython, REPO_ROOT } from '../helpers/project-python.js';
 
@@ -37,5 +37,13 @@ describe.skipIf(skip)(`the engine list matches the pipeline's (${py.reason ?? py
     const defaults = loadConfig({ root: path.join(REPO_ROOT, 'nonexistent-root'), env: {} }).job;
     expect(defaults.engine).toBe(job.engine);
     expect(defaults.precision).toBe(job.precision);
+  });
+});
+
+describe.skipIf(skip)(`the default images per task matches the pipeline's (${py.reason ?? py.python})`, () => {
+  it('task_sizing.DEFAULT_IMAGES_PER_TASK is the config default the forecast and the job arguments use', () => {
+    const job = Number(python(['-c', 'from fruits_pipeline.task_sizing import DEFAULT_IMAGES_PER_TASK as n; print(n)']));
+    expect(job).toBe(DEFAULT_IMAGES_PER_TASK);
+    expect(loadConfig({ root: path.join(REPO_ROOT, 'nonexistent-root'), env: {} }).job.imagesPerTask).toBe(job);
   });
 });

@@ -70,6 +70,7 @@ describe('buildSubmitPlan', () => {
       '--interpolation', 'bilinear',
       '--arrow-batch-size', '64',
       '--partitions', '0',
+      '--images-per-task', '6300',
       '--engine', 'onnxruntime',
       '--precision', 'f32',
       '--run-id', 'r1',
