@@ -6,7 +6,8 @@
  *   common notebook baseline, same images, cores and batch size, cold and warm (bench-results/featurize.json).
  * - end-to-end: the job's stages (manifest) against a single-process decode + Keras + numpy PCA script, at 390
  *   and 3,120 images (the shared sample and 8 copies of it), same run (bench-results/end-to-end.json).
- * - docker: the same job on the Docker backend against the native one, shared sample (bench-results/docker.json);
+ * - docker: per release (cfg.release, --release): the image size, the first Docker run without a project image,
+ *   and the Docker job against the native one on the same input (bench/docker.ts, bench-results/docker.json);
  *   only when a Docker engine answers.
  * - scale (only when named: about half an hour): the local stack at 3,120, 24,960 and 99,840 images, memory
  *   peaks and the issue's goals (bench/scale.ts, bench-results/scale.json); --skip-largest stops at 24,960.
@@ -22,6 +23,7 @@ import { ensureSampleData } from '../setup/sample-data.js';
 import { ensureSetup } from '../setup/index.js';
 import { sharedSampleImagesDir } from '../setup/shared.js';
 import { benchEndToEnd, replicatedSample } from '../bench/end-to-end.js';
+import { benchDocker, formatDockerBench, writeDockerResult } from '../bench/docker.js';
 import { refreshThroughputProfile } from '../bench/profile-refresh.js';
 import { benchScaleSize, formatGoal, formatScaleSize, machineInfo, SCALE_COPIES, scaleGoals, type ScaleSize } from '../bench/scale.js';
 import { resolveWeights } from '../setup/weights.js';
@@ -75,14 +77,12 @@ export const command: CommandSpec = {
           ctx.out.result(`bench: end to end, job vs bare Keras script (> 1: the job is faster): ${Object.entries(ratios).map(([n, r]) => `${n} images ${r}x`).join(', ')} -> ${path.relative(cwd, file)}`);
         }
         if (wants('docker') && (await dockerProbe(ctx.env)()).ok) {
-          const side = async (backend: 'native' | 'docker') =>
-            benchEndToEnd({ ...cfg, stack: { ...cfg.stack, backend } }, ctx, tools, { input, weightsFile });
-          const [native, docker] = [await side('native'), await side('docker')];
+          ctx.out.info(`bench: docker, release ${cfg.release.label} (--release picks another)`);
+          const entry = await benchDocker(cfg, ctx, { input, weightsFile });
           const file = path.join(outDir, 'docker.json');
-          const ratio = Number((native.job.total_s / docker.job.total_s).toFixed(3));
-          writeFileSync(file, `${JSON.stringify({ measured_at: new Date().toISOString(), images: native.images, native: native.job, docker: docker.job, ratios: { native_vs_docker: ratio } }, null, 2)}\n`);
-          stampResult(file);
-          ctx.out.result(`bench: job time native ${native.job.total_s.toFixed(1)} s vs Docker ${docker.job.total_s.toFixed(1)} s (command ${native.job.command_s} s vs ${docker.job.command_s} s) -> ${path.relative(cwd, file)}`);
+          writeDockerResult(file, entry);
+          for (const line of formatDockerBench(entry)) ctx.out.result(line);
+          ctx.out.result(`bench: docker figures -> ${path.relative(cwd, file)}`);
         }
         if (wants('scale')) {
           const copies = options.skipLargest ? SCALE_COPIES.slice(0, -1) : [...SCALE_COPIES];

@@ -91,7 +91,13 @@ describe.skipIf(!probe.ok)(`docker backend: npm run local on the cluster profile
     expect(code, `${run.stdout()}\n${run.stderr()}`).toBe(0);
     expect(killed, 'the job ended before a worker could be killed').toBeDefined();
     expect(run.stderr()).toMatch(/docker backend \(requested\)/);
-    const manifest = JSON.parse(readFileSync(path.join(RUNS_DIR, dockerRun, 'manifest.json'), 'utf8')) as { counts: { inputs: number; featurized: number } };
+    const manifest = JSON.parse(readFileSync(path.join(RUNS_DIR, dockerRun, 'manifest.json'), 'utf8')) as { counts: { inputs: number; featurized: number }; versions: { pyspark?: string } };
+    // The default release's image ran the job: its tag names the release, its Spark is the release's, and the
+    // multi-stage build left no builder stage behind.
+    const built = await builtSparkImage(docker);
+    expect(built).toMatch(new RegExp(`^${SPARK_IMAGE_REPOSITORY}:${DEFAULT_RELEASE.label.replace(/\./g, '\\.')}-[0-9a-f]{12}$`));
+    expect(manifest.versions.pyspark).toBe(DEFAULT_RELEASE.spark);
+    expect(await docker.listImages({ filters: { dangling: ['true'], label: [`${LABEL.image}=spark-builder`] } })).toEqual([]);
     expect(manifest.counts.inputs).toBe(24);
     expect(manifest.counts.featurized).toBe(24);
 
@@ -108,9 +114,9 @@ describe.skipIf(!probe.ok)(`docker backend: npm run local on the cluster profile
   }, 30 * 60_000);
 });
 
-/** The newest Spark image the workbench built here (by the test above, or by an earlier run of this checkout). */
+/** The newest Spark image of the default release the workbench built here (by the test above, or an earlier run of this checkout). */
 async function builtSparkImage(docker: Docker): Promise<string | undefined> {
-  const images = await docker.listImages({ filters: { label: [`${LABEL.image}=spark`] } });
+  const images = await docker.listImages({ filters: { label: [`${LABEL.image}=spark`, `${LABEL.release}=${DEFAULT_RELEASE.label}`] } });
   return images.sort((a, b) => b.Created - a.Created).flatMap((i) => i.RepoTags ?? []).find((t) => t.startsWith(`${SPARK_IMAGE_REPOSITORY}:`));
 }
 

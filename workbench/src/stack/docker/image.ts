@@ -187,3 +187,38 @@ export async function removeOlderSparkImages(docker: Docker, keep: string, relea
   }
   return removed;
 }
+
+/** A built Spark image of one release, as the engine lists it. */
+export interface SparkImageInfo {
+  tag: string;
+  id: string;
+  /** The image's size on disk, all layers (the engine's `Size`). */
+  bytes: number;
+}
+
+/** The Spark images of a release (by the image's release label). */
+export async function listSparkImages(docker: Docker, release: string): Promise<SparkImageInfo[]> {
+  const images = await docker.listImages({ filters: { label: [`${LABEL.image}=spark`, `${LABEL.release}=${release}`] } });
+  return images.flatMap((i) => (i.RepoTags ?? []).filter((t) => t.startsWith(`${SPARK_IMAGE_REPOSITORY}:`)).map((tag) => ({ tag, id: i.Id, bytes: i.Size })));
+}
+
+/**
+ * Removes every Spark image of a release (the next Docker run builds it again, as on a new machine), and the
+ * builder stages left over. Throws when a container still uses one: a kept stack must be stopped first.
+ */
+export async function removeSparkImages(docker: Docker, release: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const image of await listSparkImages(docker, release)) {
+    try {
+      await docker.getImage(image.tag).remove({});
+      removed.push(image.tag);
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 409) {
+        throw new ServiceError(`the Spark image ${image.tag} is used by a container`, 'stop the kept Docker stack (npm run stop), then rerun');
+      }
+      throw err;
+    }
+  }
+  await removeBuilderStages(docker);
+  return removed;
+}
