@@ -5,6 +5,9 @@
   batch of 64 on one thread (Spark task) and a batch on several threads (here).
 - PCA: Spark's explained-variance ratios and axes (up to sign) match scikit-learn's PCA on the same matrix.
 - With the real ImageNet weights: a logistic regression on the PCA output separates the 13 classes.
+- Across releases: the run matches the committed fingerprint of another release's run of the same job on the same
+  sample and weights (tests/reference/, made by bench/release_parity.py --fingerprint): per-image feature norms and
+  projections, k and the first explained-variance ratios.
 
 The job runs ONCE here (module fixture), with the shared ImageNet weights when present, else random:0.
 """
@@ -12,7 +15,10 @@ The job runs ONCE here (module fixture), with the shared ImageNet weights when p
 from __future__ import annotations
 
 import io
+import json
+import sys
 from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,6 +32,13 @@ RATIO_ATOL = 1e-7
 AXIS_COSINE_MIN = 0.9999
 EIGENGAP_REL = 0.02  # axes whose eigenvalue is within 2% of a neighbour are compared as a subspace, not singly
 ACCURACY_FLOOR = 0.97  # measured: 1.000 (5-fold logistic regression), 0.997 nearest centroid
+# Cross-release parity against tests/reference/sample-fingerprint-emr-7.13.0.json (Spark 3.5.6, numpy 1.26.4).
+# Measured 2026-12-04, Spark 4.1.1 + numpy 2.4.6 vs that run (bench/release_parity.py, full features): features
+# bit-identical (max |diff| 0), ratios within 2.5e-16, axes |cos| >= 1 - 2e-16. The tolerances leave room for a
+# different batch composition (the summation-order effect FEATURE_ATOL allows for), not for a different model.
+RELEASE_REFERENCE = Path(__file__).parent / "reference" / "sample-fingerprint-emr-7.13.0.json"
+RELEASE_FEATURE_ATOL = 2e-3  # on norms (~20-40) and projections on 4 fixed unit vectors, rounded to 1e-6
+RELEASE_RATIO_ATOL = 1e-7
 
 
 @pytest.fixture(scope="module")
@@ -128,3 +141,24 @@ def test_pca_does_not_depend_on_partitioning(spark, sample_run, partitions):
     m = sample_run.manifest()["pca"]
     assert refit.k == m["k"]
     assert np.allclose(refit.ratios[: refit.k], m["explained_variance_ratio"], atol=1e-9)
+
+
+def test_the_run_matches_another_release_run_of_the_same_sample(sample_run, weights_spec, report_figure):
+    """Parity across EMR releases in one venv: this release's run against the committed fingerprint of a Spark
+    3.5.6 / numpy 1.26.4 run (same shared sample, same ImageNet weights, same engine)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from release_parity import fingerprint
+
+    ref = json.loads(RELEASE_REFERENCE.read_text())
+    mine = fingerprint(sample_run.root)
+    if mine["weights_arrays_sha256"] != ref["weights_arrays_sha256"]:
+        pytest.skip(f"the reference was made with the shared ImageNet weights; this run used {weights_spec}")
+    assert mine["engine"] == ref["engine"], "the reference is of the default engine: compare like with like"
+    assert sorted(mine["images"]) == sorted(ref["images"])
+    diff = max(abs(a - b) for key, values in ref["images"].items() for a, b in zip(values, mine["images"][key]))
+    ratio_diff = max(abs(a - b) for a, b in zip(ref["ratios"], mine["ratios"]))
+    report_figure(f"\nagainst the Spark {ref['spark']} / numpy {ref['numpy']} run: feature fingerprint max |diff| "
+                  f"{diff:.2e} (tol {RELEASE_FEATURE_ATOL}), first {len(ref['ratios'])} ratios max |diff| "
+                  f"{ratio_diff:.2e} (tol {RELEASE_RATIO_ATOL}), k {mine['k']} vs {ref['k']}")
+    assert diff <= RELEASE_FEATURE_ATOL
+    assert ratio_diff <= RELEASE_RATIO_ATOL and mine["k"] == ref["k"]
