@@ -4,6 +4,7 @@ import { ACCOUNT_PLACEHOLDER, buildPromotePlan, stepJobArguments, type PromotePl
 import { ConfigError, PlanRefusedError } from '../../src/errors.js';
 import { emrConfig, fakeFile, planInputs } from '../helpers/emr-fixtures.js';
 import { summarizePlan } from '../../src/emr/plan-summary.js';
+import { DEFAULT_RELEASE } from '../../src/config/releases.js';
 
 /** The fields a reviewer checks in a plan, in one readable object. */
 function keyFields(p: PromotePlan) {
@@ -82,7 +83,7 @@ describe('buildPromotePlan', () => {
     const conf = plan.runJobFlow.Configurations!;
     expect(conf.find((c) => c.Classification === 'spark-env')?.Configurations?.[0]?.Properties?.PYSPARK_PYTHON).toBe('/usr/bin/python3.11');
     expect(conf.find((c) => c.Classification === 'yarn-env')?.Configurations?.[0]?.Properties?.PYSPARK_PYTHON).toBe('/usr/bin/python3.11');
-    expect(plan.runJobFlow.BootstrapActions?.[0]?.ScriptBootstrapAction?.Args).toEqual([`s3://fruits-test-bucket/artifacts/${'f'.repeat(64)}/`, '3.11', '3.5.6']);
+    expect(plan.runJobFlow.BootstrapActions?.[0]?.ScriptBootstrapAction?.Args).toEqual([`s3://fruits-test-bucket/artifacts/${'f'.repeat(64)}/`, '3.11', DEFAULT_RELEASE.spark]);
     // The runtime wheels travel in the artifact, under its content-addressed prefix: no node needs PyPI.
     expect(plan.uploads.filter((u) => u.key.includes('/wheels/')).map((u) => u.key)).toEqual([
       `artifacts/${'f'.repeat(64)}/wheels/numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.whl`,
