@@ -4,7 +4,8 @@
  * base pin; Spark, Python and Java are build args whose defaults are the default release's and which the
  * workbench passes for every release (pins.ts releaseBuildArgs), with no version written anywhere else; Python and
  * Java come from Debian's packages; the lock is installed offline from the wheelhouse with its hashes in a builder
- * stage, and the final stage gets the installed venv, never the wheelhouse; no RUN of the final stage touches a
+ * stage, and the final stage gets the installed venv, never the wheelhouse; apt runs once, in the runtime stage
+ * both others start from; no RUN of the final stage touches a
  * copied file (that would copy it into a second layer); nothing is downloaded but Debian packages; the image ends
  * as a non-root user.
  */
@@ -31,17 +32,19 @@ function dockerfileProblems(text: string): string[] {
   const df = DockerfileParser.parse(text);
   const initial = new Map(df.getInitialARGs().map((a) => [a.getProperty()?.getName(), a.getProperty()?.getValue()]));
   const froms = df.getFROMs();
-  if (froms.length !== 2) return [...problems, `expected two stages (builder, final), found ${froms.length}`];
-  for (const f of froms) {
-    const from = f.getImage();
-    const base = from === '${BASE_IMAGE}' ? initial.get('BASE_IMAGE') : from;
-    if (base !== versions.docker.baseImage) problems.push(`FROM ${base} is not versions.json docker.baseImage ${versions.docker.baseImage}`);
-  }
-  if (froms[0]!.getBuildStage() !== 'builder') problems.push('the first stage is not named builder');
-  const finalStart = froms[1]!.getRange().start.line;
+  if (froms.length !== 3) return [...problems, `expected three stages (runtime, builder, final), found ${froms.length}`];
+  const from = froms[0]!.getImage();
+  const base = from === '${BASE_IMAGE}' ? initial.get('BASE_IMAGE') : from;
+  if (base !== versions.docker.baseImage) problems.push(`FROM ${base} is not versions.json docker.baseImage ${versions.docker.baseImage}`);
+  if (froms[0]!.getBuildStage() !== 'runtime') problems.push('the first stage is not named runtime');
+  if (froms[1]!.getBuildStage() !== 'builder') problems.push('the second stage is not named builder');
+  for (const f of froms.slice(1)) if (f.getImage() !== 'runtime') problems.push(`FROM ${f.getImage()}: the builder and the final stage start from runtime (apt runs once)`);
+  const line = (i: { getRange(): { start: { line: number } } }) => i.getRange().start.line;
   const all = df.getInstructions();
-  const builder = all.filter((i) => i.getRange().start.line > froms[0]!.getRange().start.line && i.getRange().start.line < finalStart);
-  const final = all.filter((i) => i.getRange().start.line > finalStart);
+  const [r0, b0, f0] = froms.map(line) as [number, number, number];
+  const runtime = all.filter((i) => line(i) > r0 && line(i) < b0);
+  const builder = all.filter((i) => line(i) > b0 && line(i) < f0);
+  const final = all.filter((i) => line(i) > f0);
 
   // The release's versions: build args, defaults = the default release's, the same set the workbench passes.
   const finalArgs = new Map(ofKind(final, 'ARG').map((a) => a.split(/=(.*)/s) as [string, string | undefined]));
@@ -49,7 +52,10 @@ function dockerfileProblems(text: string): string[] {
   for (const [name, value] of Object.entries(expected)) {
     if (finalArgs.get(name) !== value) problems.push(`ARG ${name}=${finalArgs.get(name)} is not the default release's ${value} (${DEFAULT_RELEASE.label})`);
   }
-  for (const name of finalArgs.keys()) if (!(name in expected)) problems.push(`ARG ${name} is not passed by the workbench (pins.ts releaseBuildArgs)`);
+  for (const [name, value] of [...runtime, ...builder, ...final].filter((i) => i.getKeyword() === 'ARG').map((i) => content(i).split(/=(.*)/s) as [string, string | undefined])) {
+    if (!(name in expected)) problems.push(`ARG ${name} is not passed by the workbench (pins.ts releaseBuildArgs)`);
+    else if (value !== expected[name as keyof typeof expected]) problems.push(`ARG ${name}=${value} is not the default release's ${expected[name as keyof typeof expected]} (${DEFAULT_RELEASE.label})`);
+  }
   for (const r of RELEASES) {
     for (const v of [r.spark, r.emrSpark]) {
       const stray = text.split('\n').filter((l) => l.includes(v) && !/^ARG [A-Z_]+=/.test(l));
@@ -57,13 +63,15 @@ function dockerfileProblems(text: string): string[] {
     }
   }
 
+  const runtimeRun = ofKind(runtime, 'RUN').join('\n');
   const builderRun = ofKind(builder, 'RUN').join('\n');
   const finalRun = ofKind(final, 'RUN').join('\n');
-  if (!/apt-get install[^;]*\bpython\$\{PYTHON_VERSION\}/.test(finalRun)) problems.push('the final stage does not install python${PYTHON_VERSION} from Debian');
-  if (!/apt-get install[^;]*\bopenjdk-\$\{JAVA_VERSION\}-jre-headless\b/.test(finalRun)) problems.push('the final stage does not install openjdk-${JAVA_VERSION}-jre-headless from Debian');
+  if (!/apt-get install[^;]*\bpython\$\{PYTHON_VERSION\}/.test(runtimeRun)) problems.push('the runtime stage does not install python${PYTHON_VERSION} from Debian');
+  if (!/apt-get install[^;]*\bopenjdk-\$\{JAVA_VERSION\}-jre-headless\b/.test(runtimeRun)) problems.push('the runtime stage does not install openjdk-${JAVA_VERSION}-jre-headless from Debian');
+  if (/apt-get/.test(`${builderRun}\n${finalRun}`)) problems.push('apt runs outside the runtime stage (a first build would install twice)');
   if (!/python\$\{PYTHON_VERSION\} -m venv \/opt\/fruits\/venv/.test(builderRun)) problems.push('the builder makes no venv with python${PYTHON_VERSION}');
   if (!/pip install[^;]*--no-index[^;]*--require-hashes[^;]*-r \/tmp\/requirements\.wheels/.test(builderRun)) problems.push('the lock is not installed offline with --require-hashes in the builder');
-  if (/\b(curl|wget|add-apt-repository|ppa:)\b|https:\/\//.test(`${builderRun}\n${finalRun}`)) problems.push('a RUN downloads something other than Debian packages');
+  if (/\b(curl|wget|add-apt-repository|ppa:)\b|https:\/\//.test(`${runtimeRun}\n${builderRun}\n${finalRun}`)) problems.push('a RUN downloads something other than Debian packages');
   if (!/pyspark\.__version__ == '\$\{SPARK_VERSION\}'/.test(finalRun)) problems.push('the installed pyspark is not checked against SPARK_VERSION');
   if (!/== '\$\{PYTHON_VERSION\}'/.test(finalRun)) problems.push('the venv\'s Python is not checked against PYTHON_VERSION');
 
@@ -98,13 +106,15 @@ describe('docker/spark/Dockerfile', () => {
 
   it.each([
     ['a syntax error', (t: string) => t.replace('USER spark', 'USR spark'), /Unknown instruction: USR/],
-    ['one stage', (t: string) => t.replace(/^FROM \$\{BASE_IMAGE\} AS builder$/m, 'RUN true'), /expected two stages/],
+    ['two stages', (t: string) => t.replace(/^FROM runtime AS builder$/m, 'RUN true'), /expected three stages/],
+    ['a final stage from the bare base', (t: string) => t.replace(/^FROM runtime$/m, 'FROM ${BASE_IMAGE}'), /start from runtime/],
+    ['apt in the builder', (t: string) => t.replace('python${PYTHON_VERSION} -m venv', 'apt-get install -y gcc; python${PYTHON_VERSION} -m venv'), /apt runs outside the runtime stage/],
     ['another base image', (t: string) => t.replace(/^ARG BASE_IMAGE=.*$/m, 'ARG BASE_IMAGE=debian:bookworm-slim'), /FROM debian:bookworm-slim is not versions.json/],
     ['another default Spark', (t: string) => t.replace(/^ARG SPARK_VERSION=.*$/m, 'ARG SPARK_VERSION=3.5.5'), /ARG SPARK_VERSION=3.5.5 is not the default release's/],
     ['a hard-coded Spark version', (t: string) => t.replace("== '${SPARK_VERSION}'", `== '${DEFAULT_RELEASE.spark}'`), /written outside an ARG default|not checked against SPARK_VERSION/],
     ['an ARG the workbench does not pass', (t: string) => t.replace(/^ARG JAVA_VERSION=.*$/m, (l) => `${l}\nARG SCALA_VERSION=2.12`), /ARG SCALA_VERSION is not passed/],
     ['ending as root', (t: string) => t.replace(/USER spark\s*\nWORKDIR/, 'USER root\nWORKDIR'), /non-root USER \(found root\)/],
-    ['a fixed Python', (t: string) => t.replace('python${PYTHON_VERSION} openjdk', 'python3.11 openjdk'), /does not install python\$\{PYTHON_VERSION\}/],
+    ['a fixed Python', (t: string) => t.replace('python${PYTHON_VERSION} python${PYTHON_VERSION}-venv openjdk', 'python3.11 python3.11-venv openjdk'), /does not install python\$\{PYTHON_VERSION\}/],
     ['the lock without hashes', (t: string) => t.replace('--require-hashes ', ''), /--require-hashes/],
     ['the wheelhouse in the final image', (t: string) => t.replace('COPY create-bucket.py', 'COPY wheels/ /tmp/wheels/\nCOPY create-bucket.py'), /final stage copies the wheelhouse/],
     ['no venv from the builder', (t: string) => t.replace('COPY --from=builder /opt/fruits/venv /opt/fruits/venv', 'COPY --from=builder /opt/fruits /opt/fruits'), /does not copy the installed venv/],
