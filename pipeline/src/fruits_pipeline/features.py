@@ -9,6 +9,9 @@ Design, and why:
   spread each task over every core would oversubscribe the machine. Only `--engine keras` imports TensorFlow here.
 - Bad images never fail the task: they come back with null features and a short reason (preprocess.py).
 - An accumulator counts featurized images so the driver can prove the UDF ran once per image (row_counts.py).
+  Read after the one pass over the persisted frame: a second action does not re-run the UDF (Spark 3.5.6 and
+  4.1.1 alike, bench/spark_rechecks.py: counter 391 = rows after persist + two actions); a retried task would add
+  again, which the check then reports as a mismatch rather than hiding it.
 """
 
 from __future__ import annotations

@@ -75,6 +75,9 @@ def run(spark: SparkSession, params: JobParams) -> dict:
     if not model.parity_safe:
         say(f"WARNING: {not_parity_safe_warning(model.engine, model.precision)}")
 
+    # Images per model call. Spark 4 also ends a batch at spark.sql.execution.arrow.maxBytesPerBatch (64 MiB by
+    # default on 4.1.1, absent on 3.5): only images averaging over 1 MiB make batches smaller than this; measured on
+    # both releases, the sample's ~5 KB images come in batches of exactly 64 (bench/spark_rechecks.py).
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(params.arrow_batch_size))
     spark.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")  # pandas -> Spark (pca_components) via Arrow
     counter = sc.accumulator(0)

@@ -1,12 +1,17 @@
 """PCA on the features, fitted ONCE whatever the k selection, delivered as a Spark ML `PCAModel`.
 
-How `PCA.fit` works in Spark 3.5 (mllib RowMatrix.computePrincipalComponentsAndExplainedVariance): a distributed
+How `PCA.fit` works in Spark 3.5 and 4.1 (mllib RowMatrix.computePrincipalComponentsAndExplainedVariance): a distributed
 pass computes the d x d covariance matrix, then the driver decomposes it in full (any k costs the same) and keeps
 k columns. We do the same two steps, with one change: the driver-side decomposition is numpy's symmetric
 eigensolver (`eigh`) instead of Spark's breeze SVD. Reason, measured on the shared sample (390 x 1280, a
 rank-deficient covariance): Spark 3.5.6's pure-Java LAPACK SVD returned wrong eigenvalues and axes beyond the
 second for some partitionings (first ratio 0.022 instead of 0.152, k=179 instead of 96) while the covariance
 itself agreed with numpy to 1e-15. numpy's `eigh` gives scikit-learn's answer every time (tests/test_sample_oracle.py).
+Re-checked on Spark 4.1.1 (2026-12-04, bench/spark_rechecks.py): Spark ML's LAPACK is still the pure-Java
+`F2jLAPACK` (dev.ludovic.netlib 3.0.4; BLAS became `VectorBLAS`, was `Java11BLAS` on 3.5.6). On the current
+features of the sample, `PCA.fit` at 1 and 16 partitions agreed with `eigh` to 2.2e-16 on BOTH releases, so the
+earlier wrong axes were not reproduced by that check, on 3.5.6 either: no evidence that 4.1 fixed or kept them. The
+job keeps `eigh` (one decomposition it owns, the same numbers on every release: parity, bench/release_parity.py).
 
 So: the covariance is computed by Spark's executors in ONE distributed pass, the full spectrum by numpy on the
 driver, then k is the fixed `--pca-k` or the smallest k whose cumulative ratio reaches `--pca-variance`, and a real
