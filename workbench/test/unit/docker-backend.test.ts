@@ -8,7 +8,7 @@ import { loadCompose } from '../../src/stack/docker/compose-file.js';
 import type { ComposeProject } from '../../src/stack/docker/compose-engine.js';
 import { buildSubmitPlan } from '../../src/job/submit-plan.js';
 import { JobSchema, ClusterProfileSchema } from '../../src/config/schema.js';
-import { dockerDriver, dockerSubmitArgs, driverSpec, IMAGE_PYTHON, IN_NETWORK } from '../../src/stack/docker/driver.js';
+import { dockerDriver, dockerSubmitArgs, driverSpec, IMAGE_PYTHON, IN_NETWORK, withModelCache } from '../../src/stack/docker/driver.js';
 import { dockerOptions, isHealthy, labelFilters, publishedPort, removeLabelled } from '../../src/stack/docker/engine.js';
 import { composeEnv, renderEnvFile, writeEnvFile, type ComposeEnvInput } from '../../src/stack/docker/env-file.js';
 import { credentialsFingerprint, foundDockerStack, stackIsHealthy, stackShapeHash } from '../../src/stack/docker/index.js';
@@ -180,6 +180,24 @@ describe('driver container', () => {
     expect(spec.create.HostConfig?.PortBindings).toEqual({});
     expect(spec.create.Labels).toMatchObject({ [LABEL.role]: 'spark-driver', 'com.docker.compose.oneoff': 'True' });
     expect(spec.envKeys).toEqual(expect.arrayContaining(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION']));
+  });
+
+  it("shares the release's converted-model cache: appended once to the job's arguments, mounted writable at the same path", () => {
+    expect(withModelCache(submit, '/cache/converted-models/emr-a')).toEqual([...submit, '--model-cache', '/cache/converted-models/emr-a']);
+    expect(withModelCache([...submit, '--model-cache', '/x'], '/cache/converted-models/emr-a')).toEqual([...submit, '--model-cache', '/x']);
+    expect(withModelCache(submit, undefined)).toEqual(submit);
+    const spec = driverSpec(project, model, submit, { runId: 'r1', files: ['/tmp/fruits-artifact-x'], writable: ['/cache/converted-models/emr-a'], user: '1000:1000' });
+    expect(spec.create.HostConfig?.Binds).toEqual(['/tmp/fruits-artifact-x:/tmp/fruits-artifact-x:ro', '/cache/converted-models/emr-a:/cache/converted-models/emr-a']);
+    const dir = mkdtempSync(path.join(tmpdir(), 'wb-model-cache-'));
+    const cache = path.join(dir, 'converted-models', 'emr-a');
+    const launched = dockerDriver(project, model, {} as Docker, { modelCache: cache }).launch(
+      { command: 'spark-submit', args: submit, env: {}, redactedEnvKeys: [] },
+      { runId: 'r1', files: [], env: {}, onCleanup: () => {} },
+    );
+    const run = JSON.parse(launched.plan.args.at(-1)!) as { create: Docker.ContainerCreateOptions };
+    expect(run.create.Cmd?.slice(-2)).toEqual(['--model-cache', cache]);
+    expect(run.create.HostConfig?.Binds).toContain(`${cache}:${cache}`);
+    expect(statSync(cache).isDirectory()).toBe(true);
   });
 
   it('puts no credential in the create options or on the command line', () => {

@@ -1,6 +1,6 @@
 /** The Docker bench's result (bench/docker.ts): goals as measured, one entry per release, and a file the docs can read. */
 import { describe, expect, it } from 'vitest';
-import { dockerGoals, mergeDockerResult, type DockerBenchRelease } from '../../src/bench/docker.js';
+import { dockerGoals, mergeDockerResult, withoutModel, type DockerBenchRelease } from '../../src/bench/docker.js';
 import { DockerResultSchema } from '../../src/docs/sources.js';
 
 const side = (total_s: number, command_s: number) => ({ total_s, command_s, stages_s: { featurize: total_s / 2 }, model_cache: 'off' });
@@ -14,12 +14,17 @@ function entry(release: string, o: { bytes: number | null; first: number; docker
     first_run: side(o.docker, o.first),
     native: side(o.native, o.native + 10),
     docker: side(o.docker, o.first),
-    ratios: { docker_vs_native: Number((o.docker / o.native).toFixed(3)), native_vs_docker: Number((o.native / o.docker).toFixed(3)) },
+    ratios: { docker_vs_native: Number((o.docker / o.native).toFixed(3)), native_vs_docker: Number((o.native / o.docker).toFixed(3)), docker_vs_native_without_model: 1 },
   };
   return { ...r, goals: dockerGoals(r) };
 }
 
 describe('docker bench result', () => {
+  it('the model-free job time leaves out loading the weights and converting the model', () => {
+    expect(withoutModel({ total_s: 30, stages_s: { read: 4, weights: 5, convert: 3, featurize: 18 } })).toBe(22);
+    expect(withoutModel({ total_s: 20, stages_s: { read: 4, featurize: 16 } })).toBe(20);
+  });
+
   it('records each goal as met or not, never hides an unknown size', () => {
     const g = entry('emr-a', { bytes: 3.02e9, first: 290, docker: 70, native: 60 }).goals;
     expect(g.map((x) => [x.threshold, x.met])).toEqual([

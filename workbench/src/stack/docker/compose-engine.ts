@@ -50,8 +50,8 @@ export interface CreateOverrides {
   cmd?: string[];
   user?: string;
   env?: Record<string, string>;
-  /** Read-only bind mounts, host path -> container path. */
-  binds?: { host: string; container: string }[];
+  /** Bind mounts, host path -> container path: read-only unless `writable`. */
+  binds?: { host: string; container: string; writable?: boolean }[];
   oneoff?: boolean;
 }
 
@@ -88,7 +88,7 @@ export function containerSpec(p: ComposeProject, s: ComposeService, n: number, o
       PortBindings: bindings,
       Binds: [
         ...s.volumes.map((v) => `${volumeName(p, v.source)}:${v.target}`),
-        ...(o.binds ?? []).map((b) => `${b.host}:${b.container}:ro`),
+        ...(o.binds ?? []).map((b) => `${b.host}:${b.container}${b.writable ? '' : ':ro'}`),
       ],
       RestartPolicy: { Name: 'no' },
     },

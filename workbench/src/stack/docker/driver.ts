@@ -8,9 +8,12 @@
  *
  * The planned spark-submit arguments stay those of the native run: local files it names (the artifact folder, a
  * weights file) are mounted read-only at the same absolute path, and the container runs as the host user, so it
- * reads them as the host run would. Only three things differ: the s3a endpoint, the master URL
- * (StartedStack.sparkMaster) and no --jars (the s3a jars are in the image).
+ * reads them as the host run would. Only four things differ: the s3a endpoint, the master URL
+ * (StartedStack.sparkMaster), no --jars (the s3a jars are in the image), and the job's converted-model cache
+ * (--model-cache): the host's folder of the release, mounted writable at the same path, so a Docker run converts
+ * the model once per weights like a native run instead of importing TensorFlow and converting every time.
  */
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -87,19 +90,27 @@ export interface DriverRunSpec {
 }
 
 /**
+ * The job's arguments with `--model-cache DIR` appended, unless the plan names a cache already or there is none.
+ * The job's arguments come last on the spark-submit line, so appending adds one of them. Pure.
+ */
+export function withModelCache(args: readonly string[], dir: string | undefined): string[] {
+  return dir && !args.includes('--model-cache') ? [...args, '--model-cache', dir] : [...args];
+}
+
+/**
  * The create options of a run's driver container: the spark-driver service with spark-submit as its command,
- * the host user, read-only mounts of the given host paths at the same place, and no credential (added by
- * driver-run.ts from its environment). Pure.
+ * the host user, read-only mounts of the given host paths at the same place (writable for `writable`: the model
+ * cache), and no credential (added by driver-run.ts from its environment). Pure.
  */
 export function driverSpec(
   p: ComposeProject,
   model: ComposeModel,
   sparkSubmitArgs: readonly string[],
-  o: { runId: string; files: readonly string[]; user: string },
+  o: { runId: string; files: readonly string[]; writable?: readonly string[]; user: string },
 ): DriverRunSpec {
   const service = model.services.find((s) => s.name === SERVICE.driver);
   if (!service) throw new Error('docker-compose.yml has no spark-driver service');
-  for (const f of o.files) {
+  for (const f of [...o.files, ...(o.writable ?? [])]) {
     if (!path.isAbsolute(f)) throw new Error(`driver mount ${JSON.stringify(f)} must be an absolute path`);
     if (f.includes(':') || f.includes(',')) throw new Error(`driver mount ${JSON.stringify(f)}: a path with ':' or ',' cannot be mounted`);
   }
@@ -111,7 +122,7 @@ export function driverSpec(
     user: o.user,
     // An arbitrary host uid has no home in the image; Spark and Python only need a writable one.
     env: { HOME: '/tmp' },
-    binds: o.files.map((f) => ({ host: f, container: f })),
+    binds: [...o.files.map((f) => ({ host: f, container: f })), ...(o.writable ?? []).map((f) => ({ host: f, container: f, writable: true }))],
     oneoff: true,
   });
   return { create, envKeys: [...DRIVER_ENV_KEYS] };
@@ -131,7 +142,9 @@ export interface DockerDriver extends DriverLauncher {
   kill(containerName: string): Promise<void>;
 }
 
-export function dockerDriver(p: ComposeProject, model: ComposeModel, docker: Docker): DockerDriver {
+/** `modelCache`: the host folder of the release's converted-model cache (the native driver's), shared with the container. */
+export function dockerDriver(p: ComposeProject, model: ComposeModel, docker: Docker, opts: { modelCache?: string } = {}): DockerDriver {
+  const cacheDir = opts.modelCache;
   const kill = async (containerName: string) => {
     try {
       await docker.getContainer(containerName).remove({ force: true });
@@ -146,7 +159,10 @@ export function dockerDriver(p: ComposeProject, model: ComposeModel, docker: Doc
     kill,
     launch(plan, o) {
       const user = process.getuid && process.getgid ? `${process.getuid()}:${process.getgid()}` : '185:185';
-      const spec = driverSpec(p, model, dockerSubmitArgs(plan.args), { runId: o.runId, files: o.files, user });
+      const cache = plan.args.includes('--model-cache') ? undefined : cacheDir;
+      // Made by the host user (the container runs as that user), so the driver can write its entries.
+      if (cache) mkdirSync(cache, { recursive: true });
+      const spec = driverSpec(p, model, withModelCache(dockerSubmitArgs(plan.args), cache), { runId: o.runId, files: o.files, writable: cache ? [cache] : [], user });
       o.onCleanup(() => kill(spec.create.name!), 'docker driver container');
       const node = tsxNode();
       const env: Record<string, string> = {};

@@ -151,7 +151,7 @@ async function waitForWorkers(ui: string, workers: number, timeoutMs: number, si
 
 function toStarted(
   containers: Docker.ContainerInfo[],
-  o: { docker: Docker; shape: StackShape; localMaster: string; credentials: StackCredentials; project: ComposeProject; model: ComposeModel; logDir: string; reused: boolean; stop: () => Promise<void> },
+  o: { docker: Docker; shape: StackShape; localMaster: string; credentials: StackCredentials; project: ComposeProject; model: ComposeModel; logDir: string; reused: boolean; stop: () => Promise<void>; modelCache: string },
 ): DockerStartedStack {
   const minio = containers.find((c) => role(c) === SERVICE.minio);
   const master = containers.find((c) => role(c) === SERVICE.master);
@@ -190,7 +190,7 @@ function toStarted(
     services,
     reused: o.reused,
     stop: o.stop,
-    driver: dockerDriver(o.project, o.model, o.docker),
+    driver: dockerDriver(o.project, o.model, o.docker, { modelCache: o.modelCache }),
   };
 }
 
@@ -222,6 +222,9 @@ export async function dockerBackend(o: DockerStackOptions): Promise<StackBackend
   const hash = stackShapeHash(shape, sparkImage);
   const project = composeProject(cfg, stack);
   const localMaster = cfg.profile.kind === 'local' ? cfg.profile.spark.master : 'local[*]';
+  // The release's converted-model cache, the same folder as the native driver's (targets/local-stack.ts): the entry
+  // key covers the weights, engine, code and library versions, which the image and the host venv of one release share.
+  const modelCache = path.join(cfg.cacheDir, 'converted-models', release.label);
   const timeoutMs = cfg.stack.readyTimeoutSeconds * 1000;
   const envFor = (kept: boolean) =>
     composeEnv({ stack, checkout, profileName: cfg.profileName, shape, shapeHash: hash, kept, ownerPid: process.pid, sparkImage, credentials: o.credentials, minioPort: cfg.stack.minioPort });
@@ -239,7 +242,7 @@ export async function dockerBackend(o: DockerStackOptions): Promise<StackBackend
       })());
   };
   const started = (containers: Docker.ContainerInfo[], model: ComposeModel, reused: boolean, stop: () => Promise<void>) =>
-    toStarted(containers, { docker, shape, localMaster, credentials: o.credentials, project, model, logDir: paths.logDir, reused, stop });
+    toStarted(containers, { docker, shape, localMaster, credentials: o.credentials, project, model, logDir: paths.logDir, reused, stop, modelCache });
 
   return {
     what: `the Docker stack ${stack}`,
