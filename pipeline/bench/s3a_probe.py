@@ -136,6 +136,36 @@ def spark_side(expected_json: str, result_json: str) -> None:
         spark.stop()
 
 
+def run_job(args, spark_submit: Path, conf: dict, jars: list[Path], env: dict, spark_home: str, endpoint: str,
+            images: int) -> dict:
+    """The job as the workbench runs it on S3A (entrypoint.py, the package from src/), then its manifest via boto3."""
+    import boto3
+
+    src = Path(__file__).resolve().parents[1] / "src"
+    cmd = [str(spark_submit), "--master", "local[2]", "--jars", ",".join(map(str, jars))]
+    for k, v in conf.items():
+        cmd += ["--conf", f"{k}={v}"]
+    cmd += [str(Path(__file__).resolve().parents[1] / "entrypoint.py"), "--input", f"s3a://{BUCKET}/in/",
+            "--output", f"s3a://{BUCKET}/job-out/", "--weights", args.job_weights, "--run-id", "s3a-probe"]
+    t0 = time.monotonic()
+    r = subprocess.run(cmd, env={**env, "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_HOME": spark_home,
+                                 "PYTHONPATH": str(src)}, capture_output=True, text=True)
+    out = {"rc": r.returncode, "seconds": round(time.monotonic() - t0, 1)}
+    if r.returncode != 0:
+        out["stderr_tail"] = r.stderr[-2000:]
+        out["ok"] = False
+        return out
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name=REGION)
+    m = json.loads(s3.get_object(Bucket=BUCKET, Key="job-out/manifest.json")["Body"].read())
+    csv_head = s3.get_object(Bucket=BUCKET, Key="job-out/pca_csv/pca.csv")["Body"].read().decode().splitlines()
+    out.update({"counts": m["counts"], "pca_k": m["pca"]["k"], "spark": m["versions"]["spark"],
+                "csv_rows": len(csv_head) - 1})
+    # images good ones + the 0-byte file, which must come out as an error row (SPARK-26161 handled).
+    out["ok"] = (m["status"] == "succeeded" and m["counts"]["inputs"] == images + 1
+                 and m["counts"]["errors"] == 1 and m["counts"]["features"] == images and out["csv_rows"] == images)
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--release", required=True)
@@ -144,6 +174,8 @@ def main() -> int:
     ap.add_argument("--images", type=Path, required=True)
     ap.add_argument("--limit", type=int, default=40)
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--job-weights", help="also run the job itself (entrypoint.py) from s3a:// to s3a:// with "
+                                          "these weights, and check its manifest")
     args = ap.parse_args()
 
     jars, provider = release_jars(args.release, args.jars_dir)
@@ -189,6 +221,9 @@ def main() -> int:
         ok = (r.returncode == 0 and result.get("read_bytes_equal_boto3") and result.get("parquet_read_back_equal")
               and result.get("csv_read_back_equal") and result.get("parquet_success_marker")
               and result.get("csv_success_marker") and result.get("credentials_provider") == provider)
+        if args.job_weights and ok:
+            result["job"] = run_job(args, spark_submit, conf, jars, env, spark_home, endpoint, len(expected))
+            ok = result["job"]["ok"]
         result["ok"] = bool(ok)
         line = json.dumps(result)
         print(line)
