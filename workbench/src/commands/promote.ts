@@ -21,12 +21,14 @@ import { resolveFlagPath } from '../config/specs.js';
 import { PlanRefusedError } from '../errors.js';
 import { createAwsClients, type AwsClients } from '../emr/clients.js';
 import type { ExecutorTiming } from '../emr/executor.js';
-import { emrProfileOf, type PromotePlan } from '../emr/plan.js';
+import { bucketName, emrProfileOf, type PromotePlan } from '../emr/plan.js';
 import { loadPlan, writePlan } from '../emr/plan-file.js';
 import { assertEuRegion } from '../emr/region-guard.js';
 import { emrTarget, parityAgainstLocal, type PromoteParity } from '../targets/emr.js';
 import { rehearsalTarget } from '../targets/rehearsal.js';
-import { BROAD_DEFAULT_ROLES } from '../iam/policies.js';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { ensureRoles } from '../iam/create-roles.js';
+import { BROAD_DEFAULT_ROLES, emrRoles, runBucketScope } from '../iam/policies.js';
 import { createServerlessClients, type ServerlessClients } from '../serverless/clients.js';
 import type { ServerlessTiming } from '../serverless/executor.js';
 import { runServerlessPromote } from '../targets/serverless.js';
@@ -111,7 +113,7 @@ export function createPromoteCommand(deps: PromoteDeps): CommandSpec {
         .option('--plan <file>', 'execute exactly this saved plan (validated again: EU region, budget, files unchanged)')
         .option('--cleanup', 'terminate the workbench clusters this clone or AWS identity started that are still active in the region')
         .option('--all', 'with --cleanup: every workbench-tagged cluster in the region, whoever started it')
-        .option('--create-roles', 'serverless profile: create (or update) the execution role scoped to the run\'s bucket, tagged, then stop')
+        .option('--create-roles', 'create (or update) the roles scoped to the run\'s bucket, tagged, then stop (serverless: the execution role; emr: the service role and the nodes\' role + instance profile)')
         .option('--rehearse', 'execute the plan on this machine instead of AWS: MinIO for the bucket, the bootstrap action, a local YARN node of the planned size; no AWS call, no cost')
         .option('--region <region>', 'EU region (eu-west-1, eu-west-3, eu-central-1, eu-north-1, eu-south-1, eu-south-2)')
         .option('--input <dir>', 'folder of images to upload (or an s3:// URI in the region) instead of job.input')
@@ -180,7 +182,17 @@ export function createPromoteCommand(deps: PromoteDeps): CommandSpec {
         });
       }
       if (cfg.profile.kind === 'serverless') return serverless(cfg);
-      if (o.createRoles) throw new PlanRefusedError('--create-roles is for a serverless profile (EMR on EC2: see docs/promote.md, least privilege)', 'use --profile serverless --create-roles');
+      if (o.createRoles) {
+        // EMR on EC2: the service role and the nodes' role + instance profile, scoped to the profile's bucket.
+        const p = emrProfileOf(cfg);
+        const aws = createServerlessClients({ region: assertEuRegion(p.region), endpoint });
+        ctx.stack.defer(() => aws.destroy(), 'aws clients (iam)');
+        const account = p.bucket ? undefined : (await aws.sts.send(new GetCallerIdentityCommand({}))).Account;
+        const roles = emrRoles(runBucketScope(bucketName(cfg, assertEuRegion(p.region), account), cfg.storage));
+        await ensureRoles(aws.iam, roles, ctx.out);
+        ctx.out.result(`roles ready; to use them set profiles.${cfg.profileName}.serviceRole: ${roles[0]!.name} and instanceProfile: ${roles[1]!.name}`);
+        return 0;
+      }
       const region = assertEuRegion(savedPlan?.region ?? emrProfileOf(cfg).region);
 
       const target = emrTarget(cfg, ctx, {
@@ -210,8 +222,8 @@ export function createPromoteCommand(deps: PromoteDeps): CommandSpec {
       const plan = savedPlan ?? (await target.plan());
       // The summary for people, then the plan itself as JSON (printed by --dry-run).
       for (const line of target.describe(plan)) ctx.out.info(line);
-      const emrRoles = cfg.profile.kind === 'emr' ? [cfg.profile.serviceRole, cfg.profile.instanceProfile] : [];
-      for (const role of emrRoles.filter((r) => (BROAD_DEFAULT_ROLES as readonly string[]).includes(r))) {
+      const namedRoles = cfg.profile.kind === 'emr' ? [cfg.profile.serviceRole, cfg.profile.instanceProfile] : [];
+      for (const role of namedRoles.filter((r) => (BROAD_DEFAULT_ROLES as readonly string[]).includes(r))) {
         ctx.out.warn(`${role} is one of EMR's broad default roles (EMR_EC2_DefaultRole lets the nodes read and write every bucket of the account): iam/policies.ts emrRoles() is the set scoped to s3://${plan.bucket}/`);
       }
       if (o.dryRun) {

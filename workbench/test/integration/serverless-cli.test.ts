@@ -120,6 +120,13 @@ describe.skipIf(!moto.python)(`npm run promote --profile serverless (${moto.reas
       expect(role.Tags).toContainEqual({ Key: 'fruits-workbench', Value: 'true' });
       const again = await cli(['promote', '--config', configPath, '--profile', 'serverless', '--create-roles', '--endpoint-url', server.endpoint], withMoto);
       expect(again.stderr).toContain('role fruits-wb-serverless-fruits-cli-test: up to date');
+
+      // EMR on EC2: the service role and the nodes' role with its instance profile, scoped to the same bucket.
+      const ec2 = await cli(['promote', '--config', configPath, '--profile', 'emr', '--create-roles', '--endpoint-url', server.endpoint], withMoto);
+      expect(ec2.code, ec2.stderr).toBe(0);
+      expect(ec2.stderr).toContain('role fruits-wb-emr-service-fruits-cli-test: created');
+      expect(ec2.stderr).toContain('role fruits-wb-emr-nodes-fruits-cli-test: created (with its instance profile)');
+      expect(ec2.stdout).toContain('serviceRole: fruits-wb-emr-service-fruits-cli-test and instanceProfile: fruits-wb-emr-nodes-fruits-cli-test');
     } finally {
       emrs.destroy();
       iam.destroy();
