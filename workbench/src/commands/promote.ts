@@ -224,7 +224,7 @@ export function createPromoteCommand(deps: PromoteDeps): CommandSpec {
       for (const line of target.describe(plan)) ctx.out.info(line);
       const namedRoles = cfg.profile.kind === 'emr' ? [cfg.profile.serviceRole, cfg.profile.instanceProfile] : [];
       for (const role of namedRoles.filter((r) => (BROAD_DEFAULT_ROLES as readonly string[]).includes(r))) {
-        ctx.out.warn(`${role} is one of EMR's broad default roles (EMR_EC2_DefaultRole lets the nodes read and write every bucket of the account): `npm run promote -- --create-roles` creates roles scoped to s3://${plan.bucket}/ instead`);
+        ctx.out.warn(`${role} is one of EMR's broad default roles (EMR_EC2_DefaultRole lets the nodes read and write every bucket of the account): \`npm run promote -- --create-roles\` creates roles scoped to s3://${plan.bucket}/ instead`);
       }
       if (o.dryRun) {
         if (o.planOut) {
