@@ -146,8 +146,8 @@ export function loadConfig(opts: LoadOptions): WorkbenchConfig {
       if (overrides.region !== undefined) p.region = overrides.region;
       if (overrides.release !== undefined) p.release = overrides.release;
       if (overrides.budgetEur !== undefined) {
-        if (profile.kind !== 'emr') {
-          problems.push({ key: 'budgetEur', message: `only the emr profile has a budget (profile "${profileName}" is ${profile.kind})` });
+        if (profile.kind !== 'emr' && profile.kind !== 'serverless') {
+          problems.push({ key: 'budgetEur', message: `only a cloud profile (emr, serverless) has a budget (profile "${profileName}" is ${profile.kind})` });
         } else p.budgetEur = Number(overrides.budgetEur);
       }
       for (const key of ['coreNodes', 'targetMinutes'] as const) {

@@ -26,7 +26,7 @@ import { MOTO_ENV, motoPython, startMoto, type MotoServer } from '../helpers/mot
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const REGION = 'eu-west-3';
 const moto = motoPython();
-const artifactSources = ['pipeline/src/fruits_pipeline', 'pipeline/entrypoint.py', 'pipeline/requirements.lock', 'pipeline/emr/bootstrap.sh'];
+const artifactSources = ['pipeline/src/fruits_pipeline', 'pipeline/entrypoint.py', loadConfig({ root: REPO, env: process.env }).release.locks.runtime, 'pipeline/emr/bootstrap.sh'];
 const missing = artifactSources.filter((p) => !existsSync(path.join(REPO, p)));
 const skipReason = moto.reason ?? (missing.length ? `the job artifact sources are missing: ${missing.join(', ')}` : undefined);
 

@@ -81,6 +81,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ root: withYaml('profiles:\n  emr: { kind: emr, releaseLabel: emr-7.13.0 }\n'), env: {} })).toThrow(/rename releaseLabel to release/);
   });
 
+  it('takes a budget override on both cloud profiles and refuses it on a local one', () => {
+    const root = withYaml('profiles:\n  local: { kind: local }\n  emr: { kind: emr }\n  serverless: { kind: serverless }\n');
+    expect(loadConfig({ root, env: { WORKBENCH_BUDGET_EUR: '3' }, flags: { profile: 'serverless' } }).profile).toMatchObject({ kind: 'serverless', budgetEur: 3 });
+    expect(loadConfig({ root, env: {}, flags: { profile: 'emr', budgetEur: '4' } }).profile).toMatchObject({ kind: 'emr', budgetEur: 4 });
+    expect(() => loadConfig({ root, env: {}, flags: { profile: 'local', budgetEur: '4' } })).toThrow(/only a cloud profile \(emr, serverless\) has a budget/);
+  });
+
   it('reports YAML syntax errors with the file name', () => {
     const root = withYaml('job: [unclosed\n');
     expect(() => loadConfig({ root, env: {} })).toThrow(/workbench\.yaml/);
