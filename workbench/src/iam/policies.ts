@@ -19,7 +19,7 @@ export interface PolicyDocument {
 
 export interface BucketScope {
   bucket: string;
-  /** Prefixes the job reads (inputs/, artifacts/, weights/, venvs/), without a leading slash, ending in '/'. */
+  /** Prefixes the job reads (inputs/, artifacts/ with the venv archive, weights/), without a leading slash, ending in '/'. */
   read: string[];
   /** Prefixes the job writes (runs/, logs/). */
   write: string[];
@@ -142,7 +142,7 @@ export function runBucketScope(bucket: string, o: { inputsPrefix: string; runsPr
   const dir = (p: string) => (p.endsWith('/') ? p : `${p}/`);
   return {
     bucket,
-    read: [dir(o.inputsPrefix), 'artifacts/', 'weights/', 'venvs/'],
+    read: [dir(o.inputsPrefix), 'artifacts/', 'weights/'],
     write: [dir(o.runsPrefix), 'logs/'],
     readElsewhere: o.elsewhere,
   };

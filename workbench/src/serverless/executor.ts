@@ -104,7 +104,7 @@ export async function executeServerlessPlan(
   if (!plan.venv.sha256) {
     throw new PlanRefusedError(
       'refused: the plan has no venv archive (the job\'s Python runtime on the workers), so its job run could not start Python',
-      'build the venv archive from the runtime lock first (not implemented yet in this workbench: issue 22, item 2), then make a new plan',
+      'make the plan without --dry-run (`npm run promote -- --profile serverless --plan-out FILE` builds the archive from the runtime lock into it), then run that plan',
     );
   }
 

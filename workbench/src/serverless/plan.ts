@@ -7,7 +7,7 @@
  *   StartJobRun        the artifact's entry point with the SAME arguments as the EC2 step (emr/job-command.ts),
  *                      the venv archive as #environment with PYSPARK_PYTHON into it, the worker sizes, the S3 log
  *                      URI and executionTimeoutMinutes (the service cancels the run there)
- *   uploads            inputs mirrored, the artifact, the weights, the venv archive (content-addressed)
+ *   uploads            inputs mirrored, the artifact, the weights, the venv archive (beside the artifact, same hash)
  */
 import path from 'node:path';
 import type { CreateApplicationCommandInput, StartJobRunCommandInput } from '@aws-sdk/client-emr-serverless';
@@ -32,8 +32,10 @@ export const APPLICATION_ID_PLACEHOLDER = '{application-id}';
 /** What the venv archive is unpacked as on every worker (spark.archives ...#environment). */
 export const ENV_DIR = 'environment';
 export const ENV_PYTHON = `./${ENV_DIR}/bin/python`;
+/** The venv archive's name, beside the artifact it belongs to (artifacts/<sha>/environment.tar.gz). */
+export const VENV_ARCHIVE_NAME = 'environment.tar.gz';
 
-/** The venv archive (reproducible from the runtime lock): its bytes' sha256 names its key, so it is uploaded once. */
+/** The venv archive (reproducible from the runtime lock, serverless/venv-archive.ts): uploaded beside the artifact. */
 export interface VenvArchive {
   file: LocalFile;
   sha256: string;
@@ -46,7 +48,7 @@ export interface ServerlessPlanInputs {
   input: PromoteInput;
   runId: string;
   weights: { spec: string; file?: LocalFile };
-  /** Absent: not built on this machine; the plan names where it would go and the executor refuses to start. */
+  /** Absent (a dry run does not build it): the plan names where it would go and the executor refuses to start. */
   venv?: VenvArchive;
   accountId?: string;
   owner?: { clone: string; identity?: string };
@@ -170,14 +172,16 @@ export function buildServerlessPlan(cfg: WorkbenchConfig, inputs: ServerlessPlan
   }
 
   const warnings: string[] = [];
-  const venvKey = joinKey('venvs', inputs.venv?.sha256 ?? '{not-built}', 'environment.tar.gz');
+  // Beside the artifact: the artifact's hash covers the runtime lock, and the archive is a function of that lock
+  // (serverless/venv-archive.ts), so one key per artifact hash, uploaded once (the uploader skips equal bytes).
+  const venvKey = joinKey(artifactPrefix, VENV_ARCHIVE_NAME);
   if (inputs.venv) {
     if (inputs.venv.python !== release.python) {
       throw new ConfigError([{ key: 'venv', message: `the venv archive carries Python ${inputs.venv.python}, but ${release.label} runs Python ${release.python}` }], 'promote');
     }
     uploads.push({ role: 'venv', source: inputs.venv.file.absPath, key: venvKey, bytes: inputs.venv.file.size, md5: inputs.venv.file.md5 });
   } else {
-    warnings.push(`the venv archive (runtime lock -> ${venvKey}) is not built on this machine: this plan can be shown but not executed`);
+    warnings.push(`the venv archive (runtime lock -> ${venvKey}) is not in this plan (a dry run does not build it): this plan can be shown but not executed; \`npm run promote -- --profile ${cfg.profileName} --plan-out FILE\` (no --dry-run) builds it into the plan`);
   }
   const venvUri = s3Uri(bucket, venvKey);
 

@@ -8,7 +8,7 @@
  *            then the manifest and plan saved under runs/<run-id>/ and parity against the local run
  *   cleanup: this clone's (or identity's) workbench applications stopped and deleted (serverless/cleanup.ts)
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -33,10 +33,13 @@ import { billedEur } from '../serverless/prices.js';
 import { cleanupApplications } from '../serverless/cleanup.js';
 import type { ServerlessClients } from '../serverless/clients.js';
 import { executeServerlessPlan, type ServerlessTiming } from '../serverless/executor.js';
-import { buildServerlessPlan, serverlessProfileOf, type ServerlessPlan } from '../serverless/plan.js';
+import { buildServerlessPlan, serverlessProfileOf, type ServerlessPlan, type VenvArchive } from '../serverless/plan.js';
+import { ensureVenvArchive } from '../serverless/venv-archive.js';
 import { loadServerlessPlan, writeServerlessPlan } from '../serverless/plan-file.js';
 import { summarizeServerlessPlan } from '../serverless/summary.js';
 import { ensureSetup } from '../setup/index.js';
+import { lockFilePath } from '../setup/venv.js';
+import { ensureWheelhouse } from '../setup/wheelhouse.js';
 import { joinKey } from '../storage/s3-uri.js';
 import { cloneIdOf, resolveInput, resolvePromoteWeights } from './emr.js';
 import { writeRunReport } from './run-report.js';
@@ -52,6 +55,8 @@ export interface ServerlessTargetOptions {
   beforeExecute?(plan: ServerlessPlan): Promise<void>;
   /** Skip the local-run comparison and parity (the moto contract tests: moto runs no job). */
   noReference?: boolean;
+  /** Build the venv archive even in a dry run (the rehearsal: a dry run of the plan, then executed locally). */
+  buildVenv?: boolean;
 }
 
 export interface ServerlessTarget extends CloudTarget<ServerlessPlan> {
@@ -96,14 +101,20 @@ export function serverlessTarget(cfg: WorkbenchConfig, ctx: RunContext, o: Serve
       const throughputFile = path.join(cfg.root, THROUGHPUT_PROFILE_FILE);
       const throughput = existsSync(throughputFile) ? await loadThroughputProfile(throughputFile) : undefined;
       if (!throughput) ctx.out.warn(`no throughput profile (${THROUGHPUT_PROFILE_FILE}): the run is not forecast`);
+      // The venv archive: built (or taken from the cache) for a plan that will run; a dry run shows where it goes.
+      let venv: VenvArchive | undefined;
+      if (!o.dryRun || o.buildVenv) {
+        const lockFile = lockFilePath(cfg.root, cfg.release);
+        const wheelhouse = await ensureWheelhouse(lockFile, tools.python, cfg.cacheDir, ctx.out, ctx.signal);
+        venv = await ensureVenvArchive({ release: cfg.release, lockText: readFileSync(lockFile), wheelhouse, cacheDir: cfg.cacheDir, pipPython: tools.python, out: ctx.out, signal: ctx.signal });
+      }
       const now = new Date();
       const plan = buildServerlessPlan(cfg, {
         artifact,
         input,
         weights,
         runId: newRunId(now),
-        // Not built yet: the plan says so and the executor refuses (issue 22 item 2 is not implemented).
-        venv: undefined,
+        venv,
         accountId: identity.account,
         owner: { clone: cloneIdOf(cfg.root), identity: identity.arn },
         workerPeakRssMb: WORKER_PEAK_RSS_MB_BY_ENGINE[cfg.job.engine],

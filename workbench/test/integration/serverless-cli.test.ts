@@ -73,7 +73,7 @@ describe.skipIf(!moto.python)(`npm run promote --profile serverless (${moto.reas
     const plan = JSON.parse(sls.stdout);
     expect(plan).toMatchObject({ format: 'fruits-workbench/serverless-plan@1', region: REGION, bucket: 'fruits-cli-test' });
     expect(plan.createApplication).toMatchObject({ type: 'SPARK', architecture: 'X86_64', autoStopConfiguration: { enabled: true } });
-    expect(plan.startJobRun.jobDriver.sparkSubmit.sparkSubmitParameters).toContain('spark.archives=s3://fruits-cli-test/venvs/');
+    expect(plan.startJobRun.jobDriver.sparkSubmit.sparkSubmitParameters).toMatch(/spark\.archives=s3:\/\/fruits-cli-test\/artifacts\/[0-9a-f]{64}\/environment\.tar\.gz#environment/);
     expect(sls.stderr).toMatch(/driver +1 worker: 2 vCPU, \d+ GB/);
     expect(sls.stderr).toMatch(/executors 4 workers: 4 vCPU, \d+ GB/);
     expect(sls.stderr).toMatch(/capacity +maximumCapacity 18 vCPU/);

@@ -4,13 +4,13 @@ import { emrRoles, jobAccessPolicy, roleArn, roleNames, runBucketScope, serverle
 describe('least-privilege IAM documents', () => {
   const scope = runBucketScope('fruits-wb-123-eu-west-3', { inputsPrefix: 'inputs', runsPrefix: 'runs' });
 
-  it('the job reads inputs, artifacts, weights and venvs, writes runs/ and logs/, of the run bucket only', () => {
+  it('the job reads inputs, artifacts (the venv archive among them) and weights, writes runs/ and logs/, of the run bucket only', () => {
     const doc = jobAccessPolicy(scope);
     const by = Object.fromEntries(doc.Statement.map((s) => [s.Sid, s]));
     expect(by.ListRunPrefixes).toMatchObject({ Action: ['s3:ListBucket'], Resource: ['arn:aws:s3:::fruits-wb-123-eu-west-3'] });
     expect(by.ListRunPrefixes!.Condition!.StringLike!['s3:prefix']).toContain('inputs/*');
     expect(by.ReadInputsArtifactWeights).toMatchObject({ Action: ['s3:GetObject'] });
-    expect(by.ReadInputsArtifactWeights!.Resource).toEqual(['inputs/*', 'artifacts/*', 'weights/*', 'venvs/*'].map((p) => `arn:aws:s3:::fruits-wb-123-eu-west-3/${p}`));
+    expect(by.ReadInputsArtifactWeights!.Resource).toEqual(['inputs/*', 'artifacts/*', 'weights/*'].map((p) => `arn:aws:s3:::fruits-wb-123-eu-west-3/${p}`));
     expect(by.WriteRunsAndLogs!.Resource).toEqual(['runs/*', 'logs/*'].map((p) => `arn:aws:s3:::fruits-wb-123-eu-west-3/${p}`));
     expect(by.WriteRunsAndLogs!.Action).toContain('s3:PutObject');
     // Nothing account-wide, no wildcard action, no write outside runs/ and logs/.

@@ -38,7 +38,7 @@ describe('buildServerlessPlan', () => {
     const r = p.startJobRun;
     expect(r.applicationId).toBe(APPLICATION_ID_PLACEHOLDER);
     const c = conf(r.jobDriver?.sparkSubmit?.sparkSubmitParameters);
-    expect(c['spark.archives']).toBe(`s3://fruits-test-bucket/venvs/${'e'.repeat(64)}/environment.tar.gz#environment`);
+    expect(c['spark.archives']).toBe(`s3://fruits-test-bucket/artifacts/${'f'.repeat(64)}/environment.tar.gz#environment`);
     expect(c['spark.emr-serverless.driverEnv.PYSPARK_DRIVER_PYTHON']).toBe('./environment/bin/python');
     expect(c['spark.emr-serverless.driverEnv.PYSPARK_PYTHON']).toBe('./environment/bin/python');
     expect(c['spark.executorEnv.PYSPARK_PYTHON']).toBe('./environment/bin/python');
@@ -52,18 +52,30 @@ describe('buildServerlessPlan', () => {
       `artifact artifacts/${'f'.repeat(64)}/fruits_pipeline.zip`,
       `artifact artifacts/${'f'.repeat(64)}/entrypoint.py`,
       `artifact artifacts/${'f'.repeat(64)}/requirements.lock`,
-      `venv venvs/${'e'.repeat(64)}/environment.tar.gz`,
+      `venv artifacts/${'f'.repeat(64)}/environment.tar.gz`,
     ]);
+    const venv = p.uploads.find((u) => u.role === 'venv')!;
+    expect(venv).toMatchObject({ source: '/cache/venvs/env.tar.gz', bytes: 5_000_000 });
+    expect(p.venv).toEqual({ uri: `s3://fruits-test-bucket/artifacts/${'f'.repeat(64)}/environment.tar.gz`, sha256: 'e'.repeat(64), python: cfg.release.python });
   });
 
-  it('the execution role is scoped to the bucket: read inputs/artifacts/weights/venvs, write runs/ and logs/', () => {
+  it('the archive URI is the artifact\'s: the same with or without the archive built (a dry run shows the real request)', () => {
+    const cfg = serverlessConfig();
+    const built = buildServerlessPlan(cfg, serverlessInputs(cfg, {}));
+    const shown = buildServerlessPlan(cfg, serverlessInputs(cfg, { venv: undefined }));
+    expect(shown.venv.uri).toBe(built.venv.uri);
+    expect(shown.startJobRun.jobDriver?.sparkSubmit?.sparkSubmitParameters).toBe(built.startJobRun.jobDriver?.sparkSubmit?.sparkSubmitParameters);
+    expect(shown.uploads.some((u) => u.role === 'venv')).toBe(false);
+  });
+
+  it('the execution role is scoped to the bucket: read inputs/artifacts/weights, write runs/ and logs/', () => {
     const cfg = serverlessConfig();
     const p = buildServerlessPlan(cfg, serverlessInputs(cfg));
     expect(p.roles).toHaveLength(1);
     const role = p.roles[0]!;
     expect(role.trust.Statement[0]!.Principal.Service).toBe('emr-serverless.amazonaws.com');
     const byId = Object.fromEntries(role.inline!.document.Statement.map((s) => [s.Sid, s]));
-    expect(byId.ReadInputsArtifactWeights!.Resource).toEqual(['inputs/', 'artifacts/', 'weights/', 'venvs/'].map((x) => `arn:aws:s3:::fruits-test-bucket/${x}*`));
+    expect(byId.ReadInputsArtifactWeights!.Resource).toEqual(['inputs/', 'artifacts/', 'weights/'].map((x) => `arn:aws:s3:::fruits-test-bucket/${x}*`));
     expect(byId.WriteRunsAndLogs!.Resource).toEqual(['arn:aws:s3:::fruits-test-bucket/runs/*', 'arn:aws:s3:::fruits-test-bucket/logs/*']);
     expect(JSON.stringify(role.inline!.document)).not.toMatch(/arn:aws:s3:::\*|"s3:\*"/);
     // A role given as an ARN is the user's: nothing to create.
@@ -93,7 +105,7 @@ describe('buildServerlessPlan', () => {
     const cfg = serverlessConfig();
     const p = buildServerlessPlan(cfg, serverlessInputs(cfg, { venv: undefined }));
     expect(p.venv.sha256).toBeNull();
-    expect(p.warnings.join('\n')).toMatch(/venv archive .* not built/);
+    expect(p.warnings.join('\n')).toMatch(/venv archive .* not in this plan/);
     expect(() => buildServerlessPlan(cfg, serverlessInputs(cfg, { venv: { file: fakeFile('/x.tar.gz'), sha256: 'a'.repeat(64), python: '2.7' } }))).toThrow(ConfigError);
   });
 
