@@ -14,7 +14,7 @@ import path from 'node:path';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { RunContext } from '../context.js';
 import type { EuRegion, WorkbenchConfig } from '../config/schema.js';
-import { ParityError, PlanRefusedError } from '../errors.js';
+import { ParityError } from '../errors.js';
 import { preparePromoteArtifact } from '../emr/artifact-files.js';
 import { toCloudError } from '../emr/aws-errors.js';
 import { systemClock } from '../emr/clock.js';
@@ -199,11 +199,15 @@ export interface ServerlessPromoteFlags {
 /** `npm run promote` on a serverless profile: the command's modes (dry run, plan out, plan, cleanup, create roles, run). */
 export async function runServerlessPromote(cfg: WorkbenchConfig, ctx: RunContext, f: ServerlessPromoteFlags): Promise<number> {
   const profile = serverlessProfileOf(cfg);
-  if (f.rehearse) {
-    throw new PlanRefusedError('--rehearse is not available for the serverless profile yet (the venv archive it needs is not built)', 'rehearse the EC2 plan with --profile emr --rehearse');
-  }
   const saved = f.planFile ? await loadServerlessPlan(f.planFile, { budgetEur: profile.budgetEur }) : undefined;
   const region = saved?.region ?? (profile.region as EuRegion);
+  if (f.rehearse) {
+    // Loaded when asked for: the rehearsal module builds on this one (serverlessTarget).
+    const { rehearseServerless } = await import('./serverless-rehearsal.js');
+    const outcome = await rehearseServerless(cfg, ctx, { region, localRun: f.localRun, plan: saved });
+    for (const line of outcome.summary) ctx.out.result(line);
+    return 0;
+  }
   // --create-roles needs the account (the default bucket's name) but no local run to compare with.
   const target = serverlessTarget(cfg, ctx, { region, dryRun: Boolean(f.dryRun), localRun: f.localRun, clients: f.clients, timing: f.timing, beforeExecute: f.confirm, noReference: f.createRoles });
   if (f.cleanup) {
