@@ -22,6 +22,7 @@ import { baseRun } from '../fixtures/parity/synthetic-run.js';
 import { packArtifact } from '../../src/job/artifact.js';
 import { runRecord } from '../../src/run/run-record.js';
 import { MOTO_ENV, motoPython, startMoto, type MotoServer } from '../helpers/moto.js';
+import { DEFAULT_RELEASE } from '../../src/config/releases.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const REGION = 'eu-west-3';
@@ -158,7 +159,7 @@ describe.skipIf(skipReason !== undefined)(`npm run promote, end to end against m
     expect(code, run.stderr).toBe(0);
     const plan = JSON.parse(run.stdout);
     expect(plan).toMatchObject({ format: 'fruits-workbench/promote-plan@1', region: REGION, bucket: 'fruits-cli-test' });
-    expect(plan.runJobFlow.ReleaseLabel).toBe('emr-7.13.0');
+    expect(plan.runJobFlow.ReleaseLabel).toBe(DEFAULT_RELEASE.label);
     expect(plan.uploads.filter((u: { role: string }) => u.role === 'input')).toHaveLength(3);
     // Priced from the forecast of these 3 images (not the profile's fixed plannedMinutes: 30), with the size table.
     expect(run.stderr).toMatch(/forecast +.*3 images/);
@@ -214,7 +215,7 @@ describe.skipIf(skipReason !== undefined)(`npm run promote, end to end against m
     const run = cli(['promote', '--config', configPath, '--yes', '--endpoint-url', server.endpoint], { ...baseEnv(), ...MOTO_ENV });
     expect((await run.exit).code, run.stderr).toBe(7);
     expect(run.stderr).toMatch(/no local run of the input inputs\/fruits-mini in .* to check the cloud run against/);
-    expect(run.stderr).toMatch(/fix: run `npm run local -- --input .*fruits-mini --engine onnxruntime` first/);
+    expect(run.stderr).toMatch(new RegExp(`fix: run \`npm run local -- --input .*fruits-mini --engine onnxruntime --release ${DEFAULT_RELEASE.label.replace(/\./g, '\\.')}\` first`));
     expect((await emr.send(new ListClustersCommand({}))).Clusters ?? []).toEqual([]);
     expect(run.stderr).not.toMatch(/bucket|upload/i);
   });
