@@ -19,7 +19,7 @@ export function summarizeServerlessPlan(plan: ServerlessPlan): string[] {
       `${s.tasksPerExecutor} Python worker(s) x ${s.perWorkerMb} MB, ${s.workerPeakRssMb} MB peak x ${s.margin}), disk ${s.executor.diskGb} GB; ` +
       `${s.slots} concurrent tasks, spark.task.cpus ${s.taskCpus}`,
     `  capacity  maximumCapacity ${s.capacity.vcpu} vCPU, ${s.capacity.memoryGb} GB, ${s.capacity.diskGb} GB disk (exactly the planned workers)`,
-    `  python    venv archive ${plan.venv.uri} (Python ${plan.venv.python}) unpacked as ./environment; PYSPARK_PYTHON=./environment/bin/python`,
+    `  python    venv archive ${plan.venv.uri} (Python ${plan.venv.python}; ${plan.venv.sha256 ? `sha256 ${plan.venv.sha256}` : 'not built by a dry run'}) unpacked as ./environment; PYSPARK_PYTHON=./environment/bin/python`,
     `  input     ${plan.inputUri}${inputs.length ? ` (${inputs.length} images, ${mb(inputs.reduce((n, u) => n + u.bytes, 0))} to upload if changed)` : ' (used in place)'}`,
     `  artifact  sha256 ${plan.artifactSha256}`,
     `  weights   ${plan.weightsSpec}`,
