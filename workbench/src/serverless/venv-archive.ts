@@ -17,7 +17,7 @@
  * rehearsal runs it on the local YARN); docs/promote.md and the rehearsal's list of limits say so.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -29,6 +29,7 @@ import { lockedCachedStep } from '../setup/step.js';
 import { WHEELHOUSE_REQUIREMENTS, wheelNameVersion } from '../setup/wheelhouse.js';
 import type { VenvArchive } from './plan.js';
 import { treeEntries, writeTarGz } from './tar-gz.js';
+import { sha256File } from '../setup/download.js';
 
 /** The wheels the release image already has: Spark's Python side comes with the image's Spark. */
 export const IMAGE_PROVIDED = ['pyspark'];
@@ -81,16 +82,6 @@ export function rewriteShebang(text: Buffer, venvDir: string): Buffer | undefine
     return Buffer.from([ENV_SHEBANG, ...lines.slice(3)].join('\n'), 'latin1');
   }
   return undefined;
-}
-
-function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(file)
-      .on('data', (b) => h.update(b))
-      .on('error', reject)
-      .on('end', () => resolve(h.digest('hex')));
-  });
 }
 
 export interface VenvArchiveBuild {
