@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from .dropped_files import dropped_rows
 from .features import FeaturizeParams, featurize_column
 from .images import ImageInput, session_confs
+from .persisted import PERSISTED
 
 
 def featurize(images: DataFrame, params: FeaturizeParams, broadcast_model, counter) -> DataFrame:
@@ -27,12 +27,12 @@ def featurize_all(spark: SparkSession, read: ImageInput, params: FeaturizeParams
     The dropped files are looked for only when the pass returned fewer rows than were listed.
     """
     with session_confs(spark, read.scan_confs):
-        scanned = featurize(read.images, params, broadcast_model, counter).persist(StorageLevel.MEMORY_AND_DISK)
+        scanned = featurize(read.images, params, broadcast_model, counter).persist(PERSISTED)
         rows = scanned.count()
     if rows >= read.count:
         return scanned
     extra = featurize(dropped_rows(read, scanned), params, broadcast_model, counter)
-    everything = scanned.unionByName(extra).persist(StorageLevel.MEMORY_AND_DISK)
+    everything = scanned.unionByName(extra).persist(PERSISTED)
     everything.count()  # once: the UDF (and its counter) must not run again on the dropped files
     scanned.unpersist()
     return everything

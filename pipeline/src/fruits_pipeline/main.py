@@ -12,7 +12,6 @@ import sys
 import traceback
 from datetime import datetime, timezone
 
-from pyspark import StorageLevel
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
@@ -27,6 +26,7 @@ from .images import ReadParams, read_images, session_confs
 from .manifest import NOT_MEANINGFUL, build_manifest, explained_variance_json, library_versions
 from .moments import tree_depth
 from .outputs import OutputLayout, clear, write_json, write_parquet, write_single_csv
+from .persisted import PERSISTED
 from .pca import PcaParams, components_frame, csv_frame, fit_pca, moments, project
 from .row_counts import count_rows
 from .stage_timer import StageTimer
@@ -114,7 +114,7 @@ def run(spark: SparkSession, params: JobParams) -> dict:
         with timer.stage("pca"):
             pca = fit_pca(features, PcaParams(params.pca_k, params.pca_variance, params.pca_standardize),
                           feature_moments)
-            projected = project(features, pca).persist(StorageLevel.MEMORY_AND_DISK)  # pca/ and the CSV share it
+            projected = project(features, pca).persist(PERSISTED)  # pca/ and the CSV share it
         say(f"PCA k={pca.k} ({pca.k_mode}), variance kept {pca.variance_kept:.4f}; moments of {partials} "
             f"partitions merged {tree_depth(partials)} level(s) deep")
 
