@@ -7,6 +7,10 @@
  * which leaves out the cluster's start-up and bootstrap: the report says which one it used. One-minute minimum,
  * like EMR's per-second billing (and emr/prices.ts costSoFarEur). The forecast's phase minutes are shown beside
  * what the run measured (promote-outcome.json `phases`, or a rehearsal's `forecastCheck`).
+ *
+ * An EMR Serverless run records what AWS billed (GetJobRun billedResourceUtilization: vCPU-, GB- and storage-hours,
+ * priced at the plan's dated table by serverless/prices.ts billedCost) and the estimate in the same units: the
+ * report shows the two side by side.
  */
 import type { Manifest } from '../outputs/manifest.js';
 
@@ -15,7 +19,8 @@ export interface PromotePlanLike {
   profileName?: string;
   region?: string;
   plannedMinutes?: number;
-  estimate?: { totalEur?: number; eurPerHour?: number; worstCaseEur?: number; minutes?: number; priceTable?: { date?: string } };
+  /** EMR on EC2 keeps eurPerHour on the estimate, EMR Serverless on its rate. */
+  estimate?: { totalEur?: number; eurPerHour?: number; rate?: { eurPerHour?: number }; worstCaseEur?: number; minutes?: number; priceTable?: { date?: string } };
   /** The run's forecast (emr/plan.ts PromotePlan.forecast): minutes per phase. */
   forecast?: { run?: { totalMinutes?: number; totalEur?: number; phases?: Record<string, { minutes?: number }> } } | null;
   /** Optional record of the promote run (promote-outcome.json), merged in by extras.ts. */
@@ -27,6 +32,10 @@ export interface PromotePlanLike {
     phases?: { phase: string; predictedMinutes: number | null; actualMinutes: number | null }[];
     /** A rehearsal: its step forecast vs the measured step (forecast/rehearsal.ts). */
     forecastCheck?: { predictedSeconds: number; measuredSeconds: number; errorPct: number } | null;
+    /** An EMR Serverless job run (targets/serverless.ts): its id, what AWS billed, and the estimate in the same units. */
+    jobRunId?: string;
+    billed?: Partial<UsageView> | null;
+    estimate?: Partial<UsageView>;
   };
 }
 
@@ -35,6 +44,14 @@ export interface PhaseView {
   phase: string;
   predictedMinutes: number | null;
   actualMinutes: number | null;
+}
+
+/** vCPU-, memory- and storage-hours and what they cost (EUR). */
+export interface UsageView {
+  vCPUHour: number;
+  memoryGBHour: number;
+  storageGBHour: number;
+  eur: number;
 }
 
 export interface CostView {
@@ -49,18 +66,22 @@ export interface CostView {
   priceTableDate: string | null;
   /** Forecast against actual per phase: a real promote's phases, a rehearsal's step, or the forecast alone. */
   phases: PhaseView[];
+  /** An EMR Serverless run: the estimate and what AWS billed, in the same units (null: not a Serverless run / not reported). */
+  usage: { estimated: UsageView | null; billed: UsageView | null } | null;
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 export function costOf(plan: PromotePlanLike, manifest: Pick<Manifest, 'started_at' | 'finished_at'>): CostView {
   const est = plan.estimate ?? {};
-  const eurPerHour = typeof est.eurPerHour === 'number' ? est.eurPerHour : null;
+  const eurPerHour = num(est.eurPerHour) ?? num(est.rate?.eurPerHour);
   let elapsedMs: number | null = null;
   let elapsedBasis = 'not recorded';
   if (typeof plan.outcome?.elapsedMs === 'number') {
     elapsedMs = plan.outcome.elapsedMs;
-    elapsedBasis = `cluster up time recorded by npm run promote${plan.outcome.clusterId ? ` (${plan.outcome.clusterId})` : ''}`;
+    elapsedBasis = plan.outcome.jobRunId
+      ? `job run time recorded by npm run promote (${plan.outcome.jobRunId}, submit to end; AWS bills the workers' time: see billed)`
+      : `cluster up time recorded by npm run promote${plan.outcome.clusterId ? ` (${plan.outcome.clusterId})` : ''}`;
   } else {
     const ms = Date.parse(manifest.finished_at) - Date.parse(manifest.started_at);
     if (Number.isFinite(ms) && ms >= 0) {
@@ -80,7 +101,20 @@ export function costOf(plan: PromotePlanLike, manifest: Pick<Manifest, 'started_
     elapsedBasis,
     priceTableDate: est.priceTable?.date ?? null,
     phases: phasesOf(plan),
+    usage: usageOf(plan.outcome),
   };
+}
+
+function usageView(u: Partial<UsageView> | null | undefined): UsageView | null {
+  if (!u || typeof u !== 'object') return null;
+  const eur = num(u.eur);
+  if (eur === null) return null;
+  return { vCPUHour: num(u.vCPUHour) ?? 0, memoryGBHour: num(u.memoryGBHour) ?? 0, storageGBHour: num(u.storageGBHour) ?? 0, eur };
+}
+
+function usageOf(outcome: PromotePlanLike['outcome']): CostView['usage'] {
+  if (!outcome || !('billed' in outcome || 'estimate' in outcome)) return null;
+  return { estimated: usageView(outcome.estimate), billed: usageView(outcome.billed) };
 }
 
 const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : null);

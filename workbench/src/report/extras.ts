@@ -1,6 +1,7 @@
 /**
- * The optional files a report shows beside the run's outputs: the promote plan (`promote-plan.json`, with the
- * cost estimate; `promote-outcome.json` when the promote command records the cluster's up time) and a parity
+ * The optional files a report shows beside the run's outputs: the promote plan (`promote-plan.json`, or an EMR
+ * Serverless run's `serverless-plan.json`, with the cost estimate; `promote-outcome.json` when the promote command
+ * records the cluster's up time, or the Serverless job run's billed usage) and a parity
  * report. Parity writes `parity-vs-local.json` into an EMR run's folder, and `parity-<a>-vs-<b>.json` beside
  * the first local run (runs/), so both places are looked at; the newest report naming this run wins.
  */
@@ -69,7 +70,9 @@ export function parityCandidates(runDir: string, runId: string): string[] {
 
 export async function readRunExtras(source: RunSource, opts: { runDir?: string; runId: string }): Promise<RunExtras> {
   const unreadable: string[] = [];
-  const plan = (await readJson(() => source.readText('promote-plan.json'), 'promote-plan.json', unreadable)) as PromotePlanLike | undefined;
+  // An EMR on EC2 run keeps promote-plan.json, an EMR Serverless run serverless-plan.json (its estimate has the same fields).
+  const plan = ((await readJson(() => source.readText('promote-plan.json'), 'promote-plan.json', unreadable)) ??
+    (await readJson(() => source.readText('serverless-plan.json'), 'serverless-plan.json', unreadable))) as PromotePlanLike | undefined;
   const outcome = (await readJson(() => source.readText('promote-outcome.json'), 'promote-outcome.json', unreadable)) as PromotePlanLike['outcome'];
   const extras: RunExtras = { unreadable };
   const recordText = await source.readText(RUN_RECORD).catch(() => undefined);

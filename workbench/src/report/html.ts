@@ -119,11 +119,24 @@ ${m.errors.length === 0 ? '<p class="muted" id="no-errors">No image was rejected
 function costSection(m: ReportModel): string {
   if (!m.cost) return '';
   const c = m.cost;
-  return `<section id="cost"><h2>Cost (EMR)</h2>${kv([
+  return `<section id="cost"><h2>Cost (${c.usage ? 'EMR Serverless' : 'EMR'})</h2>${kv([
     ['estimated (plan)', `${eur(c.estimatedEur)} for ${c.plannedMinutes ?? '-'} min at ${c.eurPerHour === null ? '-' : `${c.eurPerHour.toFixed(2)} EUR/h`}; worst case ${eur(c.worstCaseEur)}`],
     ['elapsed', c.elapsedMinutes === null ? 'not recorded' : `${eur(c.elapsedEur)} for ${c.elapsedMinutes.toFixed(1)} min: ${esc(c.elapsedBasis)}`],
     ['price table', esc(c.priceTableDate ?? '-')],
-  ])}${c.phases.length ? `<h3>Forecast vs actual</h3>${table(['phase', 'forecast (min)', 'actual (min)'], c.phases.map((p) => [esc(p.phase), p.predictedMinutes === null ? '-' : p.predictedMinutes.toFixed(1), p.actualMinutes === null ? '-' : p.actualMinutes.toFixed(1)]), 'forecast-vs-actual')}` : ''}</section>`;
+  ])}${usageTable(c)}${c.phases.length ? `<h3>Forecast vs actual</h3>${table(['phase', 'forecast (min)', 'actual (min)'], c.phases.map((p) => [esc(p.phase), p.predictedMinutes === null ? '-' : p.predictedMinutes.toFixed(1), p.actualMinutes === null ? '-' : p.actualMinutes.toFixed(1)]), 'forecast-vs-actual')}` : ''}</section>`;
+}
+
+/** An EMR Serverless run: the plan's estimate and what AWS billed (billedResourceUtilization), in the same units. */
+function usageTable(c: NonNullable<ReportModel['cost']>): string {
+  if (!c.usage) return '';
+  const hours = (x: number) => x.toFixed(4);
+  const row = (name: string, u: { vCPUHour: number; memoryGBHour: number; storageGBHour: number; eur: number } | null, missing: string) =>
+    u ? [esc(name), hours(u.vCPUHour), hours(u.memoryGBHour), hours(u.storageGBHour), `${u.eur.toFixed(4)} EUR`] : [esc(name), missing, '-', '-', '-'];
+  return `<h3>Billed vs estimate</h3>${table(
+    ['', 'vCPU-h', 'GB-h', 'storage GB-h', 'EUR'],
+    [row('estimate (plan)', c.usage.estimated, 'not recorded'), row('billed (AWS)', c.usage.billed, 'not reported by GetJobRun')],
+    'billed-vs-estimate',
+  )}<p class="muted">Billed: GetJobRun billedResourceUtilization (1-minute minimum per worker, storage above 20 GB per worker), priced at the plan's price table (${esc(c.priceTableDate ?? '-')}).</p>`;
 }
 
 function paritySection(m: ReportModel): string {

@@ -92,12 +92,37 @@ export function estimateServerlessCost(rate: ServerlessRate, minutes: number, wo
   };
 }
 
-/** EUR for measured usage (GetJobRun's billedResourceUtilization), for the report beside the estimate. */
-export function billedEur(region: EuRegion, used: { vCPUHour?: number; memoryGBHour?: number; storageGBHour?: number }): number {
-  const v = SERVERLESS_PRICE_TABLE.usdPerVcpuHour[region] ?? 0;
-  const g = SERVERLESS_PRICE_TABLE.usdPerGbHour[region] ?? 0;
-  const usd = (used.vCPUHour ?? 0) * v + (used.memoryGBHour ?? 0) * g + (used.storageGBHour ?? 0) * SERVERLESS_PRICE_TABLE.usdPerStorageGbHour;
-  return round(usd * SERVERLESS_PRICE_TABLE.usdToEur, 2);
+/** What GetJobRun's billedResourceUtilization reports: the usage AWS bills (1-minute minimum per worker, storage above 20 GB). */
+export interface BilledUsage {
+  vCPUHour?: number;
+  memoryGBHour?: number;
+  storageGBHour?: number;
+}
+
+/** The billed usage and what it costs at the dated price table: recorded in promote-outcome.json, shown by the report. */
+export interface BilledCost {
+  vCPUHour: number;
+  memoryGBHour: number;
+  storageGBHour: number;
+  eur: number;
+  region: EuRegion;
+  priceTableDate: string;
+}
+
+/** EUR for measured usage (GetJobRun's billedResourceUtilization) at the region's prices; a missing figure counts 0. */
+export function billedCost(region: EuRegion, used: BilledUsage): BilledCost {
+  const v = SERVERLESS_PRICE_TABLE.usdPerVcpuHour[region];
+  const g = SERVERLESS_PRICE_TABLE.usdPerGbHour[region];
+  if (v === undefined || g === undefined) throw new Error(`billedCost: no EMR Serverless price for ${region} (a plan for it is refused before it runs)`);
+  const usage = { vCPUHour: used.vCPUHour ?? 0, memoryGBHour: used.memoryGBHour ?? 0, storageGBHour: used.storageGBHour ?? 0 };
+  const usd = usage.vCPUHour * v + usage.memoryGBHour * g + usage.storageGBHour * SERVERLESS_PRICE_TABLE.usdPerStorageGbHour;
+  return { ...usage, eur: round(usd * SERVERLESS_PRICE_TABLE.usdToEur, 4), region, priceTableDate: SERVERLESS_PRICE_TABLE.date };
+}
+
+/** The estimate's usage in the same units as billedResourceUtilization, for the report's side-by-side. */
+export function estimatedUsage(e: Pick<ServerlessEstimate, 'rate' | 'minutes'>): Required<BilledUsage> {
+  const hours = e.minutes / 60;
+  return { vCPUHour: round(e.rate.vcpu * hours), memoryGBHour: round(e.rate.memoryGb * hours), storageGBHour: round(e.rate.extraStorageGb * hours) };
 }
 
 /** The budget guard: refuses a plan whose planned cost is above the budget. */

@@ -29,7 +29,7 @@ import { openRunSource } from '../outputs/source.js';
 import { compareOutputs } from '../parity/compare-outputs.js';
 import { newRunId } from '../run/run-id.js';
 import { runRecord, writeRunRecord } from '../run/run-record.js';
-import { billedEur } from '../serverless/prices.js';
+import { billedCost, estimatedUsage } from '../serverless/prices.js';
 import { cleanupApplications } from '../serverless/cleanup.js';
 import type { ServerlessClients } from '../serverless/clients.js';
 import { executeServerlessPlan, type ServerlessTiming } from '../serverless/executor.js';
@@ -149,28 +149,35 @@ export function serverlessTarget(cfg: WorkbenchConfig, ctx: RunContext, o: Serve
       await writeFile(path.join(runDir, 'manifest.json'), outcome.manifestText);
       await writeRunRecord(runDir, runRecord(plan.runId, 'serverless', plan.profileName, plan.region));
       await writeFile(path.join(runDir, 'serverless-plan.json'), `${JSON.stringify(plan, null, 2)}\n`);
-      const billed = outcome.billed ? { ...outcome.billed, eur: billedEur(plan.region, outcome.billed) } : undefined;
+      // What AWS billed (GetJobRun billedResourceUtilization) priced at the plan's dated table, beside the estimate:
+      // the report shows both (report/cost.ts).
+      const billed = outcome.billed ? billedCost(plan.region, outcome.billed) : null;
+      const estimate = { ...estimatedUsage(plan.estimate), eur: plan.estimate.totalEur };
       await writeFile(
         path.join(runDir, 'promote-outcome.json'),
-        `${JSON.stringify({ applicationId: outcome.applicationId, jobRunId: outcome.jobRunId, elapsedMs: outcome.elapsedMs, billed, estimateEur: plan.estimate.totalEur }, null, 2)}\n`,
+        `${JSON.stringify({ applicationId: outcome.applicationId, jobRunId: outcome.jobRunId, elapsedMs: outcome.elapsedMs, billed, estimate }, null, 2)}\n`,
       );
       const shown = path.relative(cfg.root, runDir) || runDir;
       const summary = [
         `EMR Serverless run ${plan.runId} succeeded (application ${outcome.applicationId}, job run ${outcome.jobRunId}): outputs ${plan.outputUri}, manifest saved to ${shown}/`,
-        `  billed     ${billed ? `${billed.vCPUHour ?? 0} vCPU-h, ${billed.memoryGBHour ?? 0} GB-h, ${billed.storageGBHour ?? 0} storage GB-h = ${billed.eur.toFixed(2)} EUR` : 'not reported'} (estimate ${plan.estimate.totalEur.toFixed(2)} EUR)`,
+        `  billed     ${billed ? `${usageLine(billed)} = ${billed.eur.toFixed(4)} EUR` : 'not reported by GetJobRun'}`,
+        `  estimate   ${usageLine(estimate)} = ${estimate.eur.toFixed(4)} EUR (price table ${plan.estimate.priceTable.date})`,
       ];
       const result: RunOutcome = { runId: plan.runId, runDir, outputUri: plan.outputUri, manifest: parseManifest(outcome.manifestText, outcome.manifestUri), summary };
-      if (o.noReference) return result;
-      if (!referenceDir) {
-        ctx.out.warn(`no local run of the same input to check against: run \`npm run parity -- <local run> ${plan.outputUri}\` after a local run`);
+      const writeReport = async () => {
+        const report = await writeRunReport(runDir, cfg, ctx, () => clients.s3);
+        if (report) summary.push(`  report     ${path.relative(cfg.root, report) || report}`);
+      };
+      if (o.noReference || !referenceDir) {
+        await writeReport();
+        if (!o.noReference) ctx.out.warn(`no local run of the same input to check against: run \`npm run parity -- <local run> ${plan.outputUri}\` after a local run`);
         return result;
       }
       const { comparison } = await compareOutputs(
         [openRunSource(referenceDir, { runsDir: cfg.runsDir }), openRunSource(plan.outputUri, { s3Client: () => clients.s3 })],
         { tolerances: cfg.parity, runsDir: cfg.runsDir, out: ctx.out, reportFile: path.join(runDir, 'parity-vs-local.json') },
       );
-      const report = await writeRunReport(runDir, cfg, ctx, () => clients.s3);
-      if (report) summary.push(`  report     ${path.relative(cfg.root, report) || report}`);
+      await writeReport();
       if (!comparison.passed) {
         for (const line of summary) ctx.out.result(line);
         throw new ParityError(`the Serverless run ${plan.runId} does not agree with the local run ${path.basename(referenceDir)}`, `see ${path.join(shown, 'parity-vs-local.json')}`);
@@ -178,6 +185,11 @@ export function serverlessTarget(cfg: WorkbenchConfig, ctx: RunContext, o: Serve
       return result;
     },
   };
+}
+
+/** "0.0667 vCPU-h, 0.2667 GB-h, 0 storage GB-h": the units of billedResourceUtilization. */
+function usageLine(u: { vCPUHour: number; memoryGBHour: number; storageGBHour: number }): string {
+  return `${u.vCPUHour} vCPU-h, ${u.memoryGBHour} GB-h, ${u.storageGBHour} storage GB-h`;
 }
 
 export interface ServerlessPromoteFlags {

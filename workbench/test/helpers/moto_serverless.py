@@ -15,6 +15,9 @@ stands in for what AWS does and moto does not:
   {"states": ["PENDING", "RUNNING", "FAILED"], "stateDetails": "...", "driverStderr": "..."}. When a run reaches
   FAILED, its driver stderr is written gzipped to <logUri>applications/<app>/jobs/<run>/SPARK_DRIVER/stderr.gz in
   moto's S3, where EMR Serverless writes it. CancelJobRun stays moto's (CANCELLED); a cancelled run stays so.
+- Billed usage: moto answers billedResourceUtilization as zeros. A script with
+  "billed": {"vCPUHour": .., "memoryGBHour": .., "storageGBHour": ..} makes GetJobRun answer those figures once
+  the run reaches a final state (AWS reports them for a finished run).
 No file: moto's own behaviour (SUCCESS at once).
 """
 import gzip
@@ -75,6 +78,8 @@ def get_job_run(self, application_id, job_run_id):
     states = getattr(run, "_states", None)
     if states and run.state not in ("CANCELLED", "CANCELLING"):
         run.state = states.pop(0) if len(states) > 1 else states[0]
+        if run.state in ("SUCCESS", "FAILED") and run._script.get("billed"):
+            run.billed_resource_utilization = {k: float(v) for k, v in run._script["billed"].items()}
         if run.state == "FAILED" and not getattr(run, "_logged", False):
             run._logged = True
             run.state_details = run._script.get("stateDetails")

@@ -11,7 +11,7 @@
  * The job itself never runs: its manifest.json is written to moto's S3 by the test, as the job would.
  * Time is a fake clock: polling and the bounded wait take no real time.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -32,6 +32,10 @@ import { cleanupApplications } from '../../src/serverless/cleanup.js';
 import { createServerlessClients, type ServerlessClients } from '../../src/serverless/clients.js';
 import { driverStderrUri, executeServerlessPlan } from '../../src/serverless/executor.js';
 import { buildServerlessPlan, type ServerlessPlan } from '../../src/serverless/plan.js';
+import { billedCost, estimatedUsage } from '../../src/serverless/prices.js';
+import type { WorkbenchConfig } from '../../src/config/schema.js';
+import { serverlessTarget } from '../../src/targets/serverless.js';
+import { baseRun, writeRun } from '../fixtures/parity/synthetic-run.js';
 import { describeFile, scanImageFolder } from '../../src/storage/local-folder.js';
 import { linesOutput } from '../../src/terminal/index.js';
 import { fakeClock, imageFolder } from '../helpers/emr-fixtures.js';
@@ -51,7 +55,9 @@ describe.skipIf(!moto.python)(`EMR Serverless against moto (${moto.reason ?? mot
   let clients: ServerlessClients;
   let scriptFile: string;
   const saved: Record<string, string | undefined> = {};
-  const script = (s: { states: string[]; stateDetails?: string; driverStderr?: string }) => writeFileSync(scriptFile, JSON.stringify(s));
+  /** The config of the last plan() (its root holds runs/). */
+  let planCfg: WorkbenchConfig;
+  const script = (s: { states: string[]; stateDetails?: string; driverStderr?: string; billed?: Record<string, number> }) => writeFileSync(scriptFile, JSON.stringify(s));
 
   beforeAll(async () => {
     for (const [k, v] of Object.entries(MOTO_ENV)) {
@@ -94,6 +100,7 @@ describe.skipIf(!moto.python)(`EMR Serverless against moto (${moto.reason ?? mot
     const venvPath = path.join(root, 'environment.tar.gz');
     writeFileSync(venvPath, 'venv archive bytes');
     const cfg = serverlessConfig({ profile: { bucket: BUCKET, region: REGION, ...profile }, root: mkdtempSync(path.join(root, 'cfg-')) });
+    planCfg = cfg;
     return buildServerlessPlan(cfg, {
       artifact: { sha256: 'a'.repeat(64), files: { ...files, bootstrap: files.lock, filter: files.lock } as never, wheels: [] },
       input: { kind: 'local', dir, files: images },
@@ -144,6 +151,38 @@ describe.skipIf(!moto.python)(`EMR Serverless against moto (${moto.reason ?? mot
     expect(run.configurationOverrides).toEqual(p.startJobRun.configurationOverrides);
     for (const u of p.uploads) await clients.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: u.key }));
     expect(lines.join('\n')).toMatch(/RUNNING[\s\S]*SUCCESS[\s\S]*stopped and deleted/);
+  });
+
+  it('the target records what AWS billed (billedResourceUtilization) and its EUR in promote-outcome.json, and report.html shows it beside the estimate', async () => {
+    const p = await plan();
+    // The job's outputs, as the job run would write them (a synthetic run of real Parquet files), in moto's S3.
+    const run = baseRun();
+    run.manifest.run_id = p.runId;
+    run.manifest.output_uri = p.outputUri;
+    const outDir = writeRun(path.join(root, 'outputs', p.runId), run);
+    for (const rel of readdirSync(outDir, { recursive: true }) as string[]) {
+      const file = path.join(outDir, rel);
+      if (statSync(file).isFile()) await clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `runs/${p.runId}/${rel.split(path.sep).join('/')}`, Body: readFileSync(file) }));
+    }
+    const billed = { vCPUHour: 0.1867, memoryGBHour: 0.7467, storageGBHour: 0.25 };
+    script({ states: ['PENDING', 'RUNNING', 'SUCCESS'], billed });
+    const { scope, out } = scopeAndOut();
+    const target = serverlessTarget(planCfg, { ...scope, out, env: {} }, { region: REGION, dryRun: false, noReference: true, clients: () => clients, timing: { pollIntervalMs: 10, stopIntervalMs: 10 } });
+    const outcome = await target.execute(p);
+
+    // GetJobRun answered the billed figures; they and their EUR at the plan's dated prices are recorded.
+    const recorded = JSON.parse(readFileSync(path.join(outcome.runDir, 'promote-outcome.json'), 'utf8'));
+    const cost = billedCost(REGION, billed);
+    expect(cost.eur).toBeGreaterThan(0);
+    expect(recorded.billed).toEqual(cost);
+    expect(recorded.estimate).toEqual({ ...estimatedUsage(p.estimate), eur: p.estimate.totalEur });
+    expect(outcome.summary.join('\n')).toContain(`billed     0.1867 vCPU-h, 0.7467 GB-h, 0.25 storage GB-h = ${cost.eur.toFixed(4)} EUR`);
+    // The report (outputs read back from S3 through the manifest's output_uri) shows both, in the same units.
+    const html = readFileSync(path.join(outcome.runDir, 'report.html'), 'utf8');
+    expect(html).toContain('Cost (EMR Serverless)');
+    expect(html).toContain(`<td>billed (AWS)</td><td>0.1867</td><td>0.7467</td><td>0.2500</td><td>${cost.eur.toFixed(4)} EUR</td>`);
+    const e = recorded.estimate;
+    expect(html).toContain(`<td>estimate (plan)</td><td>${e.vCPUHour.toFixed(4)}</td><td>${e.memoryGBHour.toFixed(4)}</td><td>${e.storageGBHour.toFixed(4)}</td><td>${e.eur.toFixed(4)} EUR</td>`);
   });
 
   it('AWS\'s new release label emr-spark-8.1.0 is accepted (moto\'s own check rejects it: patched in moto_serverless.py)', async () => {

@@ -92,6 +92,40 @@ describe('report model', () => {
     expect(html).toContain('id="cost"');
   });
 
+  it('an EMR Serverless run: its serverless-plan.json estimate and what AWS billed, side by side in vCPU-h, GB-h and EUR', async () => {
+    const dir = runDir('run-sls');
+    await writeRunRecord(dir, runRecord('run-sls', 'serverless', 'serverless', 'eu-west-1'));
+    writeFileSync(path.join(dir, 'serverless-plan.json'), JSON.stringify({ profileName: 'serverless', region: 'eu-west-1', estimate: { totalEur: 0.02, minutes: 2, worstCaseEur: 0.3, rate: { eurPerHour: 0.6, vcpu: 8, memoryGb: 32 }, priceTable: { date: '2026-12-04' } } }));
+    writeFileSync(
+      path.join(dir, 'promote-outcome.json'),
+      JSON.stringify({ applicationId: 'app-1', jobRunId: 'jr-1', elapsedMs: 150_000, billed: { vCPUHour: 0.3125, memoryGBHour: 1.25, storageGBHour: 0, eur: 0.0206, region: 'eu-west-1' }, estimate: { vCPUHour: 0.2667, memoryGBHour: 1.0667, storageGBHour: 0, eur: 0.02 } }),
+    );
+    const built = await writeReportFile(dir, { profiles });
+    expect(built.model.cost).toMatchObject({ estimatedEur: 0.02, eurPerHour: 0.6, plannedMinutes: 2, elapsedMinutes: 2.5, priceTableDate: '2026-12-04' });
+    expect(built.model.cost?.elapsedBasis).toMatch(/job run time.*jr-1/);
+    expect(built.model.cost?.usage).toEqual({
+      estimated: { vCPUHour: 0.2667, memoryGBHour: 1.0667, storageGBHour: 0, eur: 0.02 },
+      billed: { vCPUHour: 0.3125, memoryGBHour: 1.25, storageGBHour: 0, eur: 0.0206 },
+    });
+    const html = readFileSync(built.file, 'utf8');
+    expect(html).toContain('Cost (EMR Serverless)');
+    expect(html).toMatch(/billed-vs-estimate[\s\S]*estimate \(plan\)<\/td><td>0\.2667<\/td><td>1\.0667<\/td><td>0\.0000<\/td><td>0\.0200 EUR[\s\S]*billed \(AWS\)<\/td><td>0\.3125<\/td><td>1\.2500<\/td><td>0\.0000<\/td><td>0\.0206 EUR/);
+  });
+
+  it('an EMR Serverless run whose job run reported no billed usage says so (the estimate is still shown)', async () => {
+    const dir = runDir('run-sls-unbilled');
+    await writeRunRecord(dir, runRecord('run-sls-unbilled', 'serverless', 'serverless', 'eu-west-1'));
+    writeFileSync(path.join(dir, 'serverless-plan.json'), JSON.stringify({ estimate: { totalEur: 0.02, minutes: 2, rate: { eurPerHour: 0.6 } } }));
+    writeFileSync(path.join(dir, 'promote-outcome.json'), JSON.stringify({ jobRunId: 'jr-2', elapsedMs: 60_000, billed: null, estimate: { vCPUHour: 0.1, memoryGBHour: 0.4, storageGBHour: 0, eur: 0.02 } }));
+    const built = await writeReportFile(dir, { profiles });
+    expect(built.model.cost?.usage).toMatchObject({ billed: null, estimated: { eur: 0.02 } });
+    expect(built.html).toMatch(/billed \(AWS\)<\/td><td>not reported by GetJobRun/);
+  });
+
+  it('an EMR on EC2 run has no billed-vs-estimate table', () => {
+    expect(costOf({ estimate: { totalEur: 1, eurPerHour: 2 }, outcome: { elapsedMs: 60_000, clusterId: 'j-1' } }, { started_at: 'x', finished_at: 'y' }).usage).toBeNull();
+  });
+
   it('shows the bytes the broadcast carries: engine.broadcast_bytes (the converted model), an old run\'s weights.broadcast_bytes labelled as such', async () => {
     const now = (await writeReportFile(runDir('run-engine-broadcast', (r) => {
       delete r.manifest.weights.broadcast_bytes;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PlanRefusedError } from '../../src/errors.js';
 import { WORKER_PEAK_RSS_MB_BY_ENGINE } from '../../src/emr/sizing.js';
 import { allowedMemoryGb, deriveServerlessSizing, WORKER_SHAPES } from '../../src/serverless/sizing.js';
-import { billedEur, estimateServerlessCost, serverlessRate, assertServerlessWithinBudget } from '../../src/serverless/prices.js';
+import { estimateServerlessCost, serverlessRate, assertServerlessWithinBudget } from '../../src/serverless/prices.js';
 import { executionTimeoutMinutes, forecastServerless } from '../../src/serverless/forecast.js';
 import { testProfile } from './forecast-fixtures.js';
 
@@ -89,10 +89,6 @@ describe('Serverless prices and forecast', () => {
     expect(e.worstCaseEur).toBeCloseTo(r.eurPerHour / 2, 2);
     expect(() => assertServerlessWithinBudget(estimateServerlessCost(r, 600, 600), 1)).toThrow(PlanRefusedError);
     expect(() => assertServerlessWithinBudget(e, 1)).not.toThrow();
-  });
-
-  it('billed usage in EUR from billedResourceUtilization', () => {
-    expect(billedEur('eu-west-1', { vCPUHour: 10, memoryGBHour: 20, storageGBHour: 0 })).toBeCloseTo((10 * 0.052624 + 20 * 0.0057785) * 0.87, 2);
   });
 
   it('the step forecast is forecast/step.ts on the planned slots, with the workers\' start-up, and the timeout covers it within the budget', () => {
