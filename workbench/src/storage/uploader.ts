@@ -4,18 +4,21 @@
  * prefixes, then list again and check that every key holds its file's MD5.
  *
  * Every file goes up as one PutObject with Content-MD5 (the server verifies the bytes, and its ETag is then the
- * MD5 the next plan compares with). Each call is retried while the store is briefly away (retry.ts): an upload
- * survives a MinIO restart in the middle. Progress goes through the Output's task (one live line on a TTY,
- * quarter lines in a log).
+ * MD5 the next plan compares with). The body is a stream of the file, never the file in memory: the venv archive
+ * of the Serverless target is ~510 MB, and eight of them in flight must not need gigabytes. One PutObject, not a
+ * multipart upload, because a multipart ETag is not the MD5 the plan and the check afterwards compare with
+ * (PutObject takes up to 5 GB). Each call is retried while the store is briefly away (retry.ts), with a fresh
+ * stream: an upload survives a MinIO restart in the middle. Progress goes through the Output's task (one live
+ * line on a TTY, quarter lines in a log).
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { DeleteObjectsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CloudError } from '../errors.js';
 import type { Output } from '../terminal/index.js';
 import { listObjects } from './listing.js';
+import { md5File } from './local-folder.js';
 import { withRetry } from './retry.js';
-import { describeUploadPlan, listingPrefixes, normalizeEtag, planUploads, type UploadPlan, type UploadRequest } from './upload-plan.js';
+import { describeUploadPlan, listingPrefixes, normalizeEtag, planUploads, type LocalFile, type UploadPlan, type UploadRequest } from './upload-plan.js';
 
 export interface UploadProgress {
   done: number;
@@ -57,6 +60,31 @@ async function forEachLimited<T>(items: T[], limit: number, worker: (item: T) =>
   if (rejected) throw rejected.reason;
 }
 
+/** Bytes read from a file per chunk while it is uploaded: what one upload in flight holds in memory. */
+export const UPLOAD_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * One file as one PutObject, streamed from disk. The MD5 is the planned one (the scan hashed the file, streaming);
+ * if the file changed since, the server refuses the mismatching Content-MD5 and nothing wrong is stored.
+ * A file planned without one (a non-image in a scanned folder) is hashed here first, streaming too.
+ */
+export async function putFile(client: S3Client, bucket: string, key: string, file: Pick<LocalFile, 'absPath' | 'size' | 'md5'>, signal?: AbortSignal): Promise<void> {
+  const md5Hex = /^[0-9a-f]{32}$/i.test(file.md5) ? file.md5 : await md5File(file.absPath);
+  const md5 = Buffer.from(md5Hex, 'hex').toString('base64');
+  await withRetry(
+    () => {
+      const body = createReadStream(file.absPath, { highWaterMark: UPLOAD_CHUNK_BYTES });
+      return client
+        .send(
+          new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: file.size, ContentMD5: md5, ContentType: contentType(key) }),
+          { abortSignal: signal },
+        )
+        .finally(() => body.destroy());
+    },
+    { signal },
+  );
+}
+
 export interface ExecuteOptions {
   signal?: AbortSignal;
   concurrency?: number;
@@ -78,18 +106,9 @@ export async function executeUploadPlan(client: S3Client, plan: UploadPlan, opts
   try {
     await forEachLimited(plan.toUpload, opts.concurrency ?? 8, async (item) => {
       signal?.throwIfAborted();
-      const body = await readFile(item.file.absPath);
-      const md5 = createHash('md5').update(body).digest('base64');
-      await withRetry(
-        () =>
-          client.send(
-            new PutObjectCommand({ Bucket: plan.bucket, Key: item.key, Body: body, ContentLength: body.length, ContentMD5: md5, ContentType: contentType(item.key) }),
-            { abortSignal: signal },
-          ),
-        { signal },
-      );
+      await putFile(client, plan.bucket, item.key, item.file, signal);
       progress.done++;
-      progress.bytesDone += body.length;
+      progress.bytesDone += item.file.size;
       opts.onProgress?.({ ...progress });
     });
     for (let i = 0; i < plan.toDelete.length; i += 1000) {
