@@ -11,6 +11,7 @@ import type { RunJobFlowCommandInput } from '@aws-sdk/client-emr';
 import type { EmrProfile, EuRegion, WorkbenchConfig } from '../config/schema.js';
 import { ConfigError, PlanRefusedError } from '../errors.js';
 import { cloudJobCommand } from './job-command.js';
+import { artifactPrefixOf, artifactUploads, runInputUploads, weightsUpload } from './run-uploads.js';
 import { joinKey, s3Uri as s3UriOf, toEmrUri } from '../storage/s3-uri.js';
 import type { LocalFile } from '../storage/upload-plan.js';
 import { assertEuRegion } from './region-guard.js';
@@ -241,47 +242,25 @@ export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs
   }
 
   const bucket = bucketName(cfg, region, inputs.accountId);
-  const artifactPrefix = joinKey('artifacts', inputs.artifact.sha256);
-  const uploads: PlannedUpload[] = [];
-  const mirror: string[] = [];
-
-  // Inputs.
-  let inputUri: string;
-  if (inputs.input.kind === 'local') {
-    const prefix = joinKey(cfg.storage.inputsPrefix, path.basename(inputs.input.dir));
-    inputUri = `${s3Uri(bucket, prefix)}/`;
-    mirror.push(`${prefix}/`);
-    for (const f of inputs.input.files) {
-      uploads.push({ role: 'input', source: f.absPath, key: joinKey(prefix, f.relPath), bytes: f.size, md5: f.md5 });
-    }
-  } else {
-    inputUri = toEmrUri(inputs.input.uri);
-    if (!inputUri.startsWith('s3://')) {
-      throw new ConfigError([{ key: 'job.input', message: `EMR reads s3:// inputs, not ${JSON.stringify(inputs.input.uri)}` }], 'promote');
-    }
-  }
+  const artifactPrefix = artifactPrefixOf(inputs.artifact);
+  // Inputs: a local folder mirrored, or s3:// images used in place.
+  const input = runInputUploads(bucket, cfg.storage.inputsPrefix, inputs.input, 'EMR');
+  const { inputUri, mirror } = input;
+  const uploads: PlannedUpload[] = [...input.uploads];
 
   // The artifact: content-addressed, so an unchanged artifact is never uploaded twice.
-  const artifactUri: Record<keyof ArtifactFiles['files'], string> = { zip: '', entrypoint: '', lock: '', release: '', bootstrap: '', filter: '' };
-  for (const name of ['zip', 'entrypoint', 'lock', 'release', 'bootstrap', 'filter'] as const) {
-    const f = inputs.artifact.files[name];
-    const key = joinKey(artifactPrefix, path.basename(f.absPath));
-    uploads.push({ role: 'artifact', source: f.absPath, key, bytes: f.size, md5: f.md5 });
-    artifactUri[name] = s3Uri(bucket, key);
-  }
+  const artifact = artifactUploads(bucket, inputs.artifact, ['zip', 'entrypoint', 'lock', 'release', 'bootstrap', 'filter'] as const);
+  uploads.push(...artifact.uploads);
+  const artifactUri = artifact.uris;
   // The runtime wheels, under the same content-addressed prefix: uploaded once per artifact.
   for (const w of inputs.artifact.wheels) {
     uploads.push({ role: 'artifact', source: w.absPath, key: joinKey(artifactPrefix, 'wheels', path.basename(w.absPath)), bytes: w.size, md5: w.md5 });
   }
 
   // Weights: a local file travels with the run; everything else is passed as is.
-  let weightsSpec = toEmrUri(inputs.weights.spec);
-  if (inputs.weights.file) {
-    const f = inputs.weights.file;
-    const key = joinKey('weights', f.md5, path.basename(f.absPath));
-    uploads.push({ role: 'weights', source: f.absPath, key, bytes: f.size, md5: f.md5 });
-    weightsSpec = s3Uri(bucket, key);
-  }
+  const weights = weightsUpload(bucket, inputs.weights);
+  if (weights.upload) uploads.push(weights.upload);
+  const weightsSpec = weights.weightsSpec;
 
   const outputUri = `${s3Uri(bucket, joinKey(cfg.storage.runsPrefix, inputs.runId))}/`;
   const logUri = `${s3Uri(bucket, 'logs')}/`;

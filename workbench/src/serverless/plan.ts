@@ -17,6 +17,7 @@ import { ConfigError } from '../errors.js';
 import { cloudJobCommand } from '../emr/job-command.js';
 import { ACCOUNT_PLACEHOLDER, type ArtifactFiles, type PlannedUpload, type PromoteInput } from '../emr/plan.js';
 import { assertEuRegion } from '../emr/region-guard.js';
+import { artifactPrefixOf, artifactUploads, runInputUploads, weightsUpload } from '../emr/run-uploads.js';
 import { ARTIFACT_TAG, CLONE_TAG, IDENTITY_TAG, OWNER_TAG, RUN_ID_TAG } from '../emr/tags.js';
 import type { Engine, ThroughputProfile } from '../forecast/profile.js';
 import { roleArn, roleNames, runBucketScope, serverlessRoles, type RoleSpec } from '../iam/policies.js';
@@ -131,42 +132,26 @@ export function buildServerlessPlan(cfg: WorkbenchConfig, inputs: ServerlessPlan
   assertServerlessWithinBudget(estimate, profile.budgetEur);
 
   const bucket = serverlessBucketName(cfg, region, inputs.accountId);
-  const artifactPrefix = joinKey('artifacts', inputs.artifact.sha256);
-  const uploads: ServerlessPlan['uploads'] = [];
-  const mirror: string[] = [];
-
-  let inputUri: string;
+  const artifactPrefix = artifactPrefixOf(inputs.artifact);
+  // Inputs: a local folder mirrored, or s3:// images used in place (the execution role reads them there).
+  const input = runInputUploads(bucket, cfg.storage.inputsPrefix, inputs.input, 'EMR Serverless');
+  const { inputUri, mirror } = input;
+  const uploads: ServerlessPlan['uploads'] = [...input.uploads];
   const elsewhere: { bucket: string; prefix: string }[] = [];
-  if (inputs.input.kind === 'local') {
-    const prefix = joinKey(cfg.storage.inputsPrefix, path.basename(inputs.input.dir));
-    inputUri = `${s3Uri(bucket, prefix)}/`;
-    mirror.push(`${prefix}/`);
-    for (const f of inputs.input.files) uploads.push({ role: 'input', source: f.absPath, key: joinKey(prefix, f.relPath), bytes: f.size, md5: f.md5 });
-  } else {
-    inputUri = toEmrUri(inputs.input.uri);
-    if (!inputUri.startsWith('s3://')) {
-      throw new ConfigError([{ key: 'job.input', message: `EMR Serverless reads s3:// inputs, not ${JSON.stringify(inputs.input.uri)}` }], 'promote');
-    }
+  if (inputs.input.kind === 's3') {
     const loc = parseS3Uri(inputUri);
     if (loc.bucket !== bucket || !loc.key.startsWith(cfg.storage.inputsPrefix)) elsewhere.push({ bucket: loc.bucket, prefix: loc.key });
   }
 
   // The artifact, content-addressed like EC2's (its runtime wheels are not needed: the venv archive carries them).
-  const artifactUri = { zip: '', entrypoint: '', lock: '' };
-  for (const name of ['zip', 'entrypoint', 'lock'] as const) {
-    const f = inputs.artifact.files[name];
-    const key = joinKey(artifactPrefix, path.basename(f.absPath));
-    uploads.push({ role: 'artifact', source: f.absPath, key, bytes: f.size, md5: f.md5 });
-    artifactUri[name] = s3Uri(bucket, key);
-  }
+  const artifact = artifactUploads(bucket, inputs.artifact, ['zip', 'entrypoint', 'lock'] as const);
+  uploads.push(...artifact.uploads);
+  const artifactUri = artifact.uris;
 
-  let weightsSpec = toEmrUri(inputs.weights.spec);
-  if (inputs.weights.file) {
-    const f = inputs.weights.file;
-    const key = joinKey('weights', f.md5, path.basename(f.absPath));
-    uploads.push({ role: 'weights', source: f.absPath, key, bytes: f.size, md5: f.md5 });
-    weightsSpec = s3Uri(bucket, key);
-  } else if (weightsSpec.startsWith('s3://')) {
+  const weights = weightsUpload(bucket, inputs.weights);
+  if (weights.upload) uploads.push(weights.upload);
+  const weightsSpec = weights.weightsSpec;
+  if (!weights.upload && weightsSpec.startsWith('s3://')) {
     const loc = parseS3Uri(weightsSpec);
     if (loc.bucket !== bucket) elsewhere.push({ bucket: loc.bucket, prefix: loc.key });
   }

@@ -12,40 +12,27 @@
  *
  * It ends by listing what a rehearsal cannot prove (EMRFS, IAM, the Amazon Linux image, prices).
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { RunContext } from '../context.js';
 import type { WorkbenchConfig } from '../config/schema.js';
-import { ParityError } from '../errors.js';
 import type { PromotePlan } from '../emr/plan.js';
 import { sealPlan } from '../emr/plan-file.js';
 import { rehearsalNode } from '../emr/sizing.js';
 import { formatForecastCheck, rehearsalForecastCheck } from '../forecast/rehearsal.js';
 import { uploadRequestOf } from '../emr/uploads.js';
-import { runJob } from '../job/runner.js';
-import { findReference } from '../emr/local-run.js';
-import { compareOutputs } from '../parity/compare-outputs.js';
-import { openRunSource } from '../outputs/source.js';
-import { createJobProgressView } from '../run/job-progress-view.js';
-import { createRunFolder, DRIVER_LOG, markIncomplete } from '../run/run-folder.js';
+import { createRunFolder, markIncomplete } from '../run/run-folder.js';
 import { runRecord, writeRunRecord } from '../run/run-record.js';
 import { ensureSetup } from '../setup/index.js';
 import { ensureYarnJars } from '../setup/yarn-jars.js';
-import { ensureBucket } from '../stack/bucket.js';
-import { startStack } from '../stack/index.js';
 import type { StartedYarn } from '../stack/yarn/yarn-service.js';
-import { yarnService } from '../stack/yarn/yarn-service.js';
 import { yarnSubmitConf } from '../stack/yarn/yarn-conf.js';
-import { downloadOutputs } from '../storage/download.js';
-import { createS3Client } from '../storage/s3-client.js';
-import { parseS3Uri } from '../storage/s3-uri.js';
-import { syncUploads } from '../storage/uploader.js';
-import { writeRunReport } from './run-report.js';
 import { emrTarget, type EmrTargetOptions } from './emr.js';
 import { runBootstrap } from './rehearsal/bootstrap.js';
+import { rehearsalResults, runRehearsalJob } from './rehearsal/job-and-results.js';
+import { startRehearsalStorage, startRehearsalYarn } from './rehearsal/local-services.js';
 import { REHEARSAL_LIMITS, rehearsalSubmitPlan } from './rehearsal/step.js';
 import { writeStubs } from './rehearsal/stubs.js';
 import type { ExecutionTarget, RunOutcome } from './target.js';
@@ -82,29 +69,16 @@ export function rehearsalTarget(cfg: WorkbenchConfig, ctx: RunContext, o: Rehear
       const tools = await ensureSetup(cfg, out, signal, ctx.env);
       const jars = await ensureYarnJars({ cacheDir: cfg.cacheDir, miniclusterVersion: tools.release.yarnMinicluster, javaHome: tools.javaHome, env: ctx.env, out, signal });
 
-      // Storage: the native stack's MinIO, in a state folder of its own, holding the plan's bucket.
-      const local = cfg.profiles.local;
-      if (local?.kind !== 'local') throw new Error('the rehearsal needs the local profile for its MinIO');
-      const stackCfg: WorkbenchConfig = {
-        ...cfg,
-        profileName: 'local',
-        profile: { ...local, region: plan.region },
-        stack: { ...cfg.stack, backend: 'native', stateDir: path.join(cfg.stack.stateDir, 'rehearsal') },
-      };
-      const stack = await startStack(stackCfg, tools, ctx, { keep: false, out, env: ctx.env });
-      const s3Access = { ...stack.s3, bucket: plan.bucket };
-      await ensureBucket(s3Access, signal);
-      const s3 = createS3Client(s3Access);
-      ctx.stack.defer(() => s3.destroy(), 's3 client');
-      out.info(`rehearsal: s3://${plan.bucket}/ is served by MinIO at ${stack.s3.endpoint}`);
-      await syncUploads(s3, uploadRequestOf(plan), { out, signal, label: `upload to s3://${plan.bucket}/ (MinIO)` });
+      // Storage: the native stack's MinIO, in a state folder of its own, holding the plan's bucket and uploads.
+      const storage = await startRehearsalStorage(cfg, tools, ctx, { stateName: 'rehearsal', region: plan.region, uploads: uploadRequestOf(plan) });
+      const s3 = storage.s3;
 
       // Bootstrap: the plan's script and arguments, fetched from the bucket, into a fresh Python.
       const work = await mkdtemp(path.join(tmpdir(), 'fruits-rehearsal-'));
       ctx.stack.defer(() => rm(work, { recursive: true, force: true }), 'rehearsal folder');
       const action = plan.runJobFlow.BootstrapActions?.[0]?.ScriptBootstrapAction;
       if (!action?.Path) throw new Error('the plan has no bootstrap action');
-      const awsEnv = { AWS_ENDPOINT_URL_S3: stack.s3.endpoint, AWS_ACCESS_KEY_ID: stack.s3.accessKeyId, AWS_SECRET_ACCESS_KEY: stack.s3.secretAccessKey, AWS_REGION: plan.region };
+      const awsEnv = { AWS_ENDPOINT_URL_S3: storage.endpoint, AWS_ACCESS_KEY_ID: storage.accessKeyId, AWS_SECRET_ACCESS_KEY: storage.secretAccessKey, AWS_REGION: plan.region };
       const stubs = writeStubs(path.join(work, 'bin'));
       const script = path.join(work, 'bootstrap.sh');
       await execa(path.join(stubs, 'aws'), ['s3', 'cp', action.Path, script], { env: { ...ctx.env, ...awsEnv }, cancelSignal: signal });
@@ -131,18 +105,15 @@ export function rehearsalTarget(cfg: WorkbenchConfig, ctx: RunContext, o: Rehear
       // YARN: one node of the planned shape, memory enforced.
       const node = rehearsalNode(plan.sizing);
       if (node.scaledDown) out.warn(`rehearsal: this machine holds ${node.executorInstances} of the planned ${plan.sizing.executorsPerNode} executors per node (same container size)`);
-      const yarn = await yarnService({
+      const yarn = await startRehearsalYarn(cfg, ctx, {
         jars,
-        javaHome: tools.javaHome,
-        stateDir: path.join(path.resolve(cfg.root, stackCfg.stack.stateDir), 'yarn'),
-        node: { memoryMb: node.nodeManagerMemoryMb, vcores: node.nodeManagerVcores, maxAllocationMb: node.maxAllocationMb },
-        s3: { endpoint: stack.s3.endpoint, region: plan.region, credentialsProvider: tools.s3aCredentialsProvider },
-        containerEnv: { AWS_ACCESS_KEY_ID: stack.s3.accessKeyId, AWS_SECRET_ACCESS_KEY: stack.s3.secretAccessKey, PYSPARK_PYTHON: python },
-        readyTimeoutMs: cfg.stack.readyTimeoutSeconds * 1000,
+        tools,
+        storage,
+        region: plan.region,
+        node,
+        python,
         baseEnv: ctx.env,
-      }).start(signal);
-      ctx.stack.use(yarn, (y) => y.stop(), 'rehearsal YARN', 'run `npm run stop`; a leftover MiniYARNCluster JVM can be killed by its marker in `ps`');
-      out.info(`rehearsal: YARN ${yarn.resourceManager}, one node of ${node.nodeManagerMemoryMb} MB / ${node.nodeManagerVcores} vcores, container memory enforced`);
+      });
 
       // The step, as planned.
       const stagingDir = path.join(work, 'staging');
@@ -156,34 +127,22 @@ export function rehearsalTarget(cfg: WorkbenchConfig, ctx: RunContext, o: Rehear
         s3aJars: tools.s3aJars,
         hadoopConfDir: yarn.confDir,
         conf: { ...yarnSubmitConf({ sparkHome: tools.sparkHome, stagingDir }), 'spark.executor.instances': node.sparkConf['spark.executor.instances']! },
-        s3: { region: plan.region, accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
+        s3: { region: plan.region, accessKeyId: storage.accessKeyId, secretAccessKey: storage.secretAccessKey },
       });
-      const logFile = path.join(folder.dir, DRIVER_LOG);
-      out.info(`rehearsal: the step runs spark-submit --master yarn --deploy-mode client; full log: ${path.relative(cfg.root, logFile)}`);
-      const task = out.task('  job');
-      const view = createJobProgressView(out, task);
       let hooked = false;
-      const started = Date.now();
-      let job;
-      try {
-        job = await runJob(submit, {
-          logFile,
-          signal,
-          parentEnv: ctx.env,
-          warn: (l) => out.warn(l),
-          onEvent: (event) => {
-            view(event);
-            if (!hooked && o.onJobRunning && event.kind === 'stage-start' && /mapInPandas|collect|save|parquet/i.test(event.name)) {
-              hooked = true;
-              void Promise.resolve(o.onJobRunning(yarn)).catch((err: unknown) => out.warn(`rehearsal hook: ${(err as Error).message}`));
-            }
-          },
-        }).finally(() => task.end());
-      } catch (err) {
-        await markIncomplete(folder.dir, signal.aborted ? 'interrupted' : 'failed', err instanceof Error ? err.message.split('\n')[0]! : String(err));
-        throw err;
-      }
-      const elapsedMs = Date.now() - started;
+      const { job, elapsedMs } = await runRehearsalJob(submit, {
+        ctx,
+        cfg,
+        runDir: folder.dir,
+        parentEnv: ctx.env,
+        what: 'the step runs spark-submit --master yarn --deploy-mode client',
+        onEvent: (event) => {
+          if (!hooked && o.onJobRunning && event.kind === 'stage-start' && /mapInPandas|collect|save|parquet/i.test(event.name)) {
+            hooked = true;
+            void Promise.resolve(o.onJobRunning(yarn)).catch((err: unknown) => out.warn(`rehearsal hook: ${(err as Error).message}`));
+          }
+        },
+      });
       // The forecast checked: the plan's step forecast for this node and host against the measured spark-submit.
       const check = rehearsalForecastCheck(plan, node.executorInstances, elapsedMs / 1000);
       if (check) out.result(`rehearsal: ${formatForecastCheck(check)}`);
@@ -191,30 +150,7 @@ export function rehearsalTarget(cfg: WorkbenchConfig, ctx: RunContext, o: Rehear
       await writeFile(path.join(folder.dir, 'promote-outcome.json'), `${JSON.stringify({ rehearsal: true, elapsedMs, forecastCheck: check ?? null }, null, 2)}\n`);
 
       // Results: the same download and parity as a real promote.
-      await downloadOutputs(s3, parseS3Uri(plan.outputUri), folder.dir, signal);
-      const summary = [`rehearsal of run ${plan.runId} succeeded on the local YARN: outputs ${plan.outputUri} (MinIO), downloaded to ${path.relative(cfg.root, folder.dir)}/`];
-      const localRunDir = (await findReference({ runsDir: cfg.runsDir, inputUri: plan.inputUri, localRun: o.localRun, excludeRunId: plan.runId }))?.dir;
-      let parityOk: boolean | undefined;
-      if (localRunDir) {
-        out.info(`parity: ${localRunDir} (local) vs ${plan.outputUri} (rehearsal)`);
-        const { comparison } = await compareOutputs([openRunSource(localRunDir, { runsDir: cfg.runsDir }), openRunSource(plan.outputUri, { s3Client: () => s3 })], {
-          tolerances: cfg.parity,
-          runsDir: cfg.runsDir,
-          out,
-          reportFile: path.join(folder.dir, 'parity-vs-local.json'),
-        });
-        parityOk = comparison.passed;
-      } else {
-        out.warn(`no local run of the same input in ${cfg.runsDir}: run \`npm run local -- --input ${cfg.job.input.raw}\` first to check parity`);
-      }
-      const report = await writeRunReport(folder.dir, cfg, ctx, () => s3);
-      if (report) summary.push(`  report     ${path.relative(cfg.root, report)}`);
-      summary.push('what a rehearsal cannot prove (only a real promote can):', ...REHEARSAL_LIMITS.map((l) => `  - ${l}`));
-      if (parityOk === false) {
-        for (const line of summary) out.result(line);
-        throw new ParityError(`the rehearsal of ${plan.runId} does not agree with the local run ${path.basename(localRunDir!)}`, `see ${path.relative(cfg.root, folder.dir)}/parity-vs-local.json`);
-      }
-      return { runId: plan.runId, runDir: folder.dir, outputUri: plan.outputUri, manifest: job.manifest, summary };
+      return rehearsalResults({ ctx, cfg, s3, plan, runDir: folder.dir, localRun: o.localRun, job, name: 'rehearsal', limits: REHEARSAL_LIMITS });
     },
   };
 }

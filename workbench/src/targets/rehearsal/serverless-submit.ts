@@ -13,6 +13,7 @@
 import type { SubmitPlan } from '../../job/submit-plan.js';
 import type { ServerlessSizing } from '../../serverless/sizing.js';
 import { PlanRefusedError } from '../../errors.js';
+import { rehearsalSubmitEnv } from './submit-env.js';
 
 /** The YARN AM of a client-mode run: 512 MB + 384 MB overhead, rounded up by YARN to 1 GB. */
 export const CLIENT_AM_CONTAINER_MB = 1024;
@@ -99,20 +100,7 @@ export function serverlessRehearsalSubmit(i: ServerlessRehearsalInput): SubmitPl
       i.entryPoint,
       ...i.entryPointArguments,
     ],
-    env: {
-      AWS_ACCESS_KEY_ID: i.s3.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: i.s3.secretAccessKey,
-      AWS_REGION: i.s3.region,
-      HADOOP_CONF_DIR: i.hadoopConfDir,
-      YARN_CONF_DIR: i.hadoopConfDir,
-      JAVA_HOME: i.javaHome,
-      SPARK_HOME: i.sparkHome,
-      SPARK_LOCAL_IP: '127.0.0.1',
-      PYSPARK_PYTHON: executorPython,
-      PYSPARK_DRIVER_PYTHON: driverPython,
-      PYTHONUNBUFFERED: '1',
-    },
-    redactedEnvKeys: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'],
+    ...rehearsalSubmitEnv({ s3: i.s3, hadoopConfDir: i.hadoopConfDir, javaHome: i.javaHome, sparkHome: i.sparkHome, python: executorPython, driverPython }),
   };
 }
 

@@ -9,6 +9,7 @@
  * s3:// URIs stay as planned: core-site.xml maps s3:// to S3A against the local endpoint.
  */
 import type { SubmitPlan } from '../../job/submit-plan.js';
+import { rehearsalSubmitEnv } from './submit-env.js';
 
 export interface RehearsalStepInput {
   /** The plan's step arguments, `spark-submit` first. */
@@ -42,20 +43,7 @@ export function rehearsalSubmitPlan(i: RehearsalStepInput): SubmitPlan {
   return {
     command: i.sparkSubmit,
     args,
-    env: {
-      AWS_ACCESS_KEY_ID: i.s3.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: i.s3.secretAccessKey,
-      AWS_REGION: i.s3.region,
-      HADOOP_CONF_DIR: i.hadoopConfDir,
-      YARN_CONF_DIR: i.hadoopConfDir,
-      JAVA_HOME: i.javaHome,
-      SPARK_HOME: i.sparkHome,
-      SPARK_LOCAL_IP: '127.0.0.1',
-      PYSPARK_PYTHON: i.python,
-      PYSPARK_DRIVER_PYTHON: i.python,
-      PYTHONUNBUFFERED: '1',
-    },
-    redactedEnvKeys: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'],
+    ...rehearsalSubmitEnv({ s3: i.s3, hadoopConfDir: i.hadoopConfDir, javaHome: i.javaHome, sparkHome: i.sparkHome, python: i.python, driverPython: i.python }),
   };
 }
 
