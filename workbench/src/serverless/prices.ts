@@ -16,7 +16,8 @@ export const SERVERLESS_PRICE_TABLE = {
   source:
     'USD per vCPU-hour and per GB-hour: issue 22\'s table, taken from PerfKitBenchmarker\'s generated price table (no date or ' +
     'architecture given there; read as x86_64). Storage: AWS\'s published 0.000111 USD per GB-hour above 20 GB, taken as the ' +
-    'same in every EU region. Not checked against aws.amazon.com/emr/pricing/ from this machine: check before relying on them.',
+    'same in every EU region. Not checked against aws.amazon.com/emr/pricing/: searched for on 2026-12-04 and not found (the page ' +
+    'shows per-region figures only in a browser); docs/promote.md lists what is unchecked. Check before relying on them.',
   usdPerVcpuHour: { 'eu-west-1': 0.052624, 'eu-central-1': 0.060528, 'eu-west-3': 0.06318, 'eu-north-1': 0.05785 } as Partial<Record<EuRegion, number>>,
   usdPerGbHour: { 'eu-west-1': 0.0057785, 'eu-central-1': 0.006643, 'eu-west-3': 0.00689, 'eu-north-1': 0.00637 } as Partial<Record<EuRegion, number>>,
   usdPerStorageGbHour: 0.000111,
