@@ -53,6 +53,11 @@ export interface DriverLauncher {
       onCleanup(fn: () => Promise<void>, label: string): void;
     },
   ): { plan: DriverCommand; parentEnv: Record<string, string | undefined> };
+  /**
+   * Host work the launched driver depends on, done before launch (the Docker backend converts the model into the
+   * cache its driver container mounts: stack/docker/host-conversion.ts). Prints its own lines through `info`.
+   */
+  prepare?(plan: DriverCommand, o: { signal: AbortSignal; env: Record<string, string | undefined>; info: (line: string) => void }): Promise<void>;
 }
 
 /** The native launcher: the host runs the planned spark-submit as it is. */

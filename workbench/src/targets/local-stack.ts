@@ -38,6 +38,7 @@ import { createS3Client } from '../storage/s3-client.js';
 import { s3aUri, s3Uri } from '../storage/s3-uri.js';
 import { folderUpload, formatBytes, type UploadRequest } from '../storage/upload-plan.js';
 import { syncUploads } from '../storage/uploader.js';
+import { formatHostConversion, hostConversionPlan } from '../stack/docker/host-conversion.js';
 import { writeRunReport } from './run-report.js';
 import { startStackFor } from './stack-start.js';
 import type { ExecutionTarget, RunOutcome } from './target.js';
@@ -178,6 +179,11 @@ export function localStackTarget(cfg: WorkbenchConfig, ctx: RunContext, opts: Lo
       // The cache argument depends on the backend, known here only when it is not 'auto'.
       const modelCache = cfg.stack.backend === 'native' ? nativeModelCache : undefined;
       lines.push(formatSubmitPlan(buildSubmitPlan(submitInput(plan, placeholder, master, cfg.storage.bucket, modelCache))));
+      if (cfg.stack.backend === 'docker') {
+        // The image holds no model converter: the host converts first when the cache lacks the entry.
+        const conversion = hostConversionPlan(buildSubmitPlan(submitInput(plan, placeholder, master, cfg.storage.bucket)), nativeModelCache);
+        lines.push('before it, on the host (converts only when the cache lacks the entry):', `  ${formatHostConversion(conversion)}`);
+      }
       return lines;
     },
 
@@ -206,6 +212,8 @@ export function localStackTarget(cfg: WorkbenchConfig, ctx: RunContext, opts: Lo
       try {
         const submit = buildSubmitPlan(submitInput(plan, stack.s3, stack.sparkMaster, bucket, stack.backend === 'native' ? nativeModelCache : undefined));
         const logFile = path.join(folder.dir, DRIVER_LOG);
+        // What the backend's driver needs first (Docker: the model converted on the host, stack/docker/host-conversion.ts).
+        if (stack.driver.prepare) await timer.time('model', () => stack.driver.prepare!(submit, { signal, env: ctx.env, info: (l) => out.info(l) }));
         out.info(`running the job on ${stack.sparkMaster} (profile ${cfg.profileName}, ${stack.backend} backend); full log: ${displayPath(logFile, opts.cwd)}`);
         const launch = stack.driver.launch(submit, {
           runId: plan.runId,

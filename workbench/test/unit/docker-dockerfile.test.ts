@@ -70,7 +70,12 @@ function dockerfileProblems(text: string): string[] {
   if (!/apt-get install[^;]*\bopenjdk-\$\{JAVA_VERSION\}-jre-headless\b/.test(runtimeRun)) problems.push('the runtime stage does not install openjdk-${JAVA_VERSION}-jre-headless from Debian');
   if (/apt-get/.test(`${builderRun}\n${finalRun}`)) problems.push('apt runs outside the runtime stage (a first build would install twice)');
   if (!/python\$\{PYTHON_VERSION\} -m venv \/opt\/fruits\/venv/.test(builderRun)) problems.push('the builder makes no venv with python${PYTHON_VERSION}');
-  if (!/pip install[^;]*--no-index[^;]*--require-hashes[^;]*-r \/tmp\/requirements\.wheels/.test(builderRun)) problems.push('the lock is not installed offline with --require-hashes in the builder');
+  if (!/pip install[^;]*--no-index[^;]*--require-hashes[^;]*-r \/tmp\/requirements\.runtime/.test(builderRun)) problems.push('the lock is not installed offline with --require-hashes in the builder');
+  // The model converters stay out (docker/spark/converters.txt): the lock is filtered by that list, pip check proves
+  // nothing kept needs them, and the final stage proves none is importable.
+  if (!/converters\.txt[\s\S]*\/tmp\/requirements\.wheels > \/tmp\/requirements\.runtime/.test(builderRun)) problems.push('the builder does not leave out the converters of converters.txt');
+  if (!/pip check/.test(builderRun)) problems.push('the builder does not run pip check');
+  if (!/'tensorflow'[^;]*find_spec/.test(finalRun)) problems.push('the final stage does not check that no converter is importable');
   if (/\b(curl|wget|add-apt-repository|ppa:)\b|https:\/\//.test(`${runtimeRun}\n${builderRun}\n${finalRun}`)) problems.push('a RUN downloads something other than Debian packages');
   if (!/pyspark\.__version__ == '\$\{SPARK_VERSION\}'/.test(finalRun)) problems.push('the installed pyspark is not checked against SPARK_VERSION');
   if (!/== '\$\{PYTHON_VERSION\}'/.test(finalRun)) problems.push('the venv\'s Python is not checked against PYTHON_VERSION');
@@ -116,6 +121,8 @@ describe('docker/spark/Dockerfile', () => {
     ['ending as root', (t: string) => t.replace(/USER spark\s*\nWORKDIR/, 'USER root\nWORKDIR'), /non-root USER \(found root\)/],
     ['a fixed Python', (t: string) => t.replace('python${PYTHON_VERSION} python${PYTHON_VERSION}-venv openjdk', 'python3.11 python3.11-venv openjdk'), /does not install python\$\{PYTHON_VERSION\}/],
     ['the lock without hashes', (t: string) => t.replace('--require-hashes ', ''), /--require-hashes/],
+    ['the converters installed', (t: string) => t.replace('-r /tmp/requirements.runtime', '-r /tmp/requirements.wheels'), /--require-hashes/],
+    ['no check that the converters are gone', (t: string) => t.replace(/^.*find_spec.*$\n/m, ''), /no converter is importable/],
     ['the wheelhouse in the final image', (t: string) => t.replace('COPY create-bucket.py', 'COPY wheels/ /tmp/wheels/\nCOPY create-bucket.py'), /final stage copies the wheelhouse/],
     ['no venv from the builder', (t: string) => t.replace('COPY --from=builder /opt/fruits/venv /opt/fruits/venv', 'COPY --from=builder /opt/fruits /opt/fruits'), /does not copy the installed venv/],
     ['a chmod of a copied file', (t: string) => t.replace('    minio --version', '    chmod 0755 /usr/local/bin/minio; minio --version'), /changes a copied file/],

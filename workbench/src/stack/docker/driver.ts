@@ -10,8 +10,11 @@
  * weights file) are mounted read-only at the same absolute path, and the container runs as the host user, so it
  * reads them as the host run would. Only four things differ: the s3a endpoint, the master URL
  * (StartedStack.sparkMaster), no --jars (the s3a jars are in the image), and the job's converted-model cache
- * (--model-cache): the host's folder of the release, mounted writable at the same path, so a Docker run converts
- * the model once per weights like a native run instead of importing TensorFlow and converting every time.
+ * (--model-cache): the host's folder of the release, mounted writable at the same path. The image holds no model
+ * converter (docker/spark/converters.txt), so `prepare` converts on the host into that folder first, when the entry
+ * is missing (host-conversion.ts), and the container's driver only reads it. Host and container agree on the entry
+ * because its key covers what runs the model (weights, engine, the job code of the same artifact zip, numpy and the
+ * engine runtime of the same lock), not the converters (pipeline/src/fruits_pipeline/model_cache.py).
  */
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,6 +25,7 @@ import type { ComposeModel } from './compose-file.js';
 import { containerSpec, SERVICE, type ComposeProject } from './compose-engine.js';
 import type { DriverCommand, DriverLauncher } from '../types.js';
 import { driverContainerName } from './names.js';
+import { hostConversionPlan, runHostConversion } from './host-conversion.js';
 
 /** As the Spark JVMs and Python inside the stack's network see things. */
 export const IN_NETWORK = {
@@ -157,6 +161,13 @@ export function dockerDriver(p: ComposeProject, model: ComposeModel, docker: Doc
   return {
     s3aEndpoint: IN_NETWORK.s3aEndpoint,
     kill,
+    // The image holds no model converter: the host converts into the cache this driver mounts, when it lacks the
+    // entry (host-conversion.ts). A plan that names its own cache is left as it is (launch mounts nothing then).
+    async prepare(plan, o) {
+      if (!cacheDir || plan.args.includes('--model-cache')) return;
+      mkdirSync(cacheDir, { recursive: true });
+      await runHostConversion(hostConversionPlan(plan, cacheDir), { signal: o.signal, parentEnv: o.env, info: o.info });
+    },
     launch(plan, o) {
       const user = process.getuid && process.getgid ? `${process.getuid()}:${process.getgid()}` : '185:185';
       const cache = plan.args.includes('--model-cache') ? undefined : cacheDir;

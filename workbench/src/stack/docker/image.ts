@@ -22,6 +22,8 @@ import { releaseBuildArgs } from './pins.js';
 export const SPARK_IMAGE_REPOSITORY = 'fruits-workbench/spark';
 export const DOCKERFILE = 'docker/spark/Dockerfile';
 export const BUCKET_SCRIPT = 'docker/spark/create-bucket.py';
+/** The distributions the image leaves out: the model converters and what only they need (the file says why). */
+export const CONVERTERS_LIST = 'docker/spark/converters.txt';
 /** Where the build context holds the wheelhouse's requirements file (the Dockerfile installs from it). */
 const CONTEXT_REQUIREMENTS = 'requirements.wheels';
 
@@ -56,6 +58,7 @@ export function sparkImageTagOf(i: ImageInputs): string {
     JSON.stringify(releaseBuildArgs(i.release)),
     readFileSync(path.join(i.root, DOCKERFILE), 'utf8'),
     readFileSync(path.join(i.root, BUCKET_SCRIPT), 'utf8'),
+    readFileSync(path.join(i.root, CONVERTERS_LIST), 'utf8'),
     readFileSync(i.wheelhouse.requirements, 'utf8'),
     i.jars.map((j) => path.basename(j)).sort().join(','),
     i.minio,
@@ -72,21 +75,45 @@ function place(src: string, dst: string): void {
   }
 }
 
+/** A distribution name as pip compares them (PEP 503): lower case, runs of `-_.` as one `-`. Pure. */
+export function normalizedName(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+/** The names of converters.txt (comments and blank lines dropped), normalized. Pure. */
+export function parseConvertersList(text: string): Set<string> {
+  return new Set(
+    text
+      .split('\n')
+      .map((l) => l.replace(/#.*/, '').trim())
+      .filter((l) => l !== '')
+      .map(normalizedName),
+  );
+}
+
+/** The distribution of a wheel file (`tensorflow_cpu-2.21.0-cp311-...whl` -> `tensorflow-cpu`). Pure. */
+export function wheelDistribution(file: string): string {
+  return normalizedName(file.slice(0, file.indexOf('-')));
+}
+
 /** Lays out the build context (see the Dockerfile's header) in `dir`; returns the file list to send. */
 export function stageContext(i: ImageInputs, dir: string): string[] {
   rmSync(dir, { recursive: true, force: true });
   for (const d of ['wheels', 'jars', 'bin']) mkdirSync(path.join(dir, d), { recursive: true });
-  const files: string[] = ['Dockerfile', 'create-bucket.py', CONTEXT_REQUIREMENTS, 'bin/minio'];
+  const files: string[] = ['Dockerfile', 'create-bucket.py', 'converters.txt', CONTEXT_REQUIREMENTS, 'bin/minio'];
   copyFileSync(path.join(i.root, DOCKERFILE), path.join(dir, 'Dockerfile'));
   copyFileSync(path.join(i.root, BUCKET_SCRIPT), path.join(dir, 'create-bucket.py'));
+  copyFileSync(path.join(i.root, CONVERTERS_LIST), path.join(dir, 'converters.txt'));
+  const leftOut = parseConvertersList(readFileSync(path.join(i.root, CONVERTERS_LIST), 'utf8'));
   copyFileSync(i.wheelhouse.requirements, path.join(dir, CONTEXT_REQUIREMENTS));
   place(i.minio, path.join(dir, 'bin', 'minio'));
   for (const jar of i.jars) {
     place(jar, path.join(dir, 'jars', path.basename(jar)));
     files.push(`jars/${path.basename(jar)}`);
   }
-  // Every wheel of the folder: the wheelhouse holds exactly the lock's (setup/wheelhouse.ts).
-  for (const file of readdirSync(i.wheelhouse.dir).filter((f) => f.endsWith('.whl'))) {
+  // The lock's wheels (the wheelhouse holds exactly those: setup/wheelhouse.ts) but the converters': the Dockerfile
+  // does not install them, so sending them (a third of the wheelhouse) would only slow the build down.
+  for (const file of readdirSync(i.wheelhouse.dir).filter((f) => f.endsWith('.whl') && !leftOut.has(wheelDistribution(f)))) {
     place(path.join(i.wheelhouse.dir, file), path.join(dir, 'wheels', file));
     files.push(`wheels/${file}`);
   }

@@ -222,8 +222,15 @@ export async function dockerBackend(o: DockerStackOptions): Promise<StackBackend
   const hash = stackShapeHash(shape, sparkImage);
   const project = composeProject(cfg, stack);
   const localMaster = cfg.profile.kind === 'local' ? cfg.profile.spark.master : 'local[*]';
-  // The release's converted-model cache, the same folder as the native driver's (targets/local-stack.ts): the entry
-  // key covers the weights, engine, code and library versions, which the image and the host venv of one release share.
+  // The release's converted-model cache, the same folder as the native driver's (targets/local-stack.ts). The image
+  // holds no converter: the driver's `prepare` converts on the host into it (host-conversion.ts), and the container
+  // only reads. The entry key covers what runs the model (weights, engine, the artifact's job code, numpy and the
+  // engine runtime), which the image and the host venv of one release share; the converters are recorded in the
+  // entry, not keyed (pipeline/src/fruits_pipeline/model_cache.py). Why host and container drivers seemed never to
+  // share entries before: the key covers the job code (manifest.code_sha256 of the artifact's zip), and in the bench
+  // that showed it another session's commit changed pipeline/src between the Docker run and the native one
+  // (manifests: code 3775d633f119 vs b68b9f842141); with the same code they did share (emr-7.13.0: Docker miss, then
+  // native hit).
   const modelCache = path.join(cfg.cacheDir, 'converted-models', release.label);
   const timeoutMs = cfg.stack.readyTimeoutSeconds * 1000;
   const envFor = (kept: boolean) =>
