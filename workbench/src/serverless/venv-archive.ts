@@ -2,7 +2,7 @@
  * The venv archive of an EMR Serverless job run: the release's runtime lock installed into a venv, packed as a
  * .tar.gz that Spark unpacks on every worker as ./environment (spark.archives=<uri>#environment, PYSPARK_PYTHON=
  * ./environment/bin/python). Reproducible: the same lock gives the same bytes (and so the same sha256), built
- * once per lock under a file lock and cached in <cacheDir>/serverless/venv-archives/<release>-<sha256(lock)[:12]>.tar.gz
+ * once per lock under a file lock and cached in <cacheDir>/serverless/venv-archives/<release>-<sha256(lock)[:12]>-r<VENV_RECIPE>.tar.gz
  * with a .sha256 sidecar written last.
  *
  * Which Python: the release's (3.11 for both supported releases), from /usr/bin/python3.11, so the venv's
@@ -46,12 +46,37 @@ export interface VenvArchivePaths {
   lockFile: string;
 }
 
+/**
+ * The recipe's version, in the cache key: a change of the recipe (what goes into the archive) must not reuse an
+ * archive the old recipe built. 2: RECORD rows of the console scripts follow their rewritten shebangs.
+ */
+export const VENV_RECIPE = 2;
+
 /** Pure. */
 export function venvArchivePaths(cacheDir: string, releaseLabel: string, lockText: string | Buffer): VenvArchivePaths {
   const lockHash = createHash('sha256').update(lockText).digest('hex');
-  const base = `${releaseLabel}-${lockHash.slice(0, 12)}`;
+  const base = `${releaseLabel}-${lockHash.slice(0, 12)}-r${VENV_RECIPE}`;
   const archive = path.join(cacheDir, 'serverless', 'venv-archives', `${base}.tar.gz`);
   return { lockHash, archive, sidecar: `${archive}.sha256`, buildDir: path.join(cacheDir, 'serverless', 'venv-build', base), lockFile: `${archive}.lock` };
+}
+
+/**
+ * A dist-info RECORD with the rows of the rewritten console scripts (`../../../bin/<name>,sha256=…,<size>`) made
+ * to match their new bytes. pip hashed each script with the build folder's path in its shebang: left as is, the
+ * RECORD would name bytes the archive does not hold, and the archive would differ with the folder it was built
+ * in. Pure.
+ */
+export function recordWithRewrittenScripts(record: string, scripts: ReadonlyMap<string, Buffer>): string {
+  return record
+    .split('\n')
+    .map((row) => {
+      // pip writes RECORD with the csv module's \r\n line ends: kept as they are.
+      const m = /^(\.\.\/\.\.\/\.\.\/bin\/)([^,]+),sha256=[^,]*,\d*(\r?)$/.exec(row);
+      const bytes = m ? scripts.get(m[2]!) : undefined;
+      if (!m || !bytes) return row;
+      return `${m[1]}${m[2]},sha256=${createHash('sha256').update(bytes).digest('base64url')},${bytes.length}${m[3]}`;
+    })
+    .join('\n');
 }
 
 /** The fixed pyvenv.cfg: nothing of the building machine (its paths, its patch version) goes into the archive. Pure. */
@@ -131,6 +156,7 @@ export async function buildVenvArchive(b: VenvArchiveBuild, file: string): Promi
     await rm(requirements, { force: true });
     // Nothing of this machine's paths: portable shebangs, the fixed pyvenv.cfg, no activate scripts (they name the folder).
     const bin = path.join(venv, 'bin');
+    const rewrittenScripts = new Map<string, Buffer>();
     for (const name of await readdir(bin)) {
       const f = path.join(bin, name);
       if (/^activate/i.test(name)) {
@@ -139,7 +165,19 @@ export async function buildVenvArchive(b: VenvArchiveBuild, file: string): Promi
       }
       if (name.startsWith('python')) continue;
       const rewritten = rewriteShebang(await readFile(f), venv);
-      if (rewritten) await writeFile(f, rewritten);
+      if (rewritten) {
+        await writeFile(f, rewritten);
+        rewrittenScripts.set(name, rewritten);
+      }
+    }
+    // The installed packages' RECORDs name the scripts' new bytes (else they keep the build folder's trace).
+    const sitePackages = path.join(venv, 'lib', `python${b.release.python}`, 'site-packages');
+    for (const name of existsSync(sitePackages) ? await readdir(sitePackages) : []) {
+      const record = path.join(sitePackages, name, 'RECORD');
+      if (!name.endsWith('.dist-info') || !existsSync(record)) continue;
+      const text = await readFile(record, 'utf8');
+      const fixed = recordWithRewrittenScripts(text, rewrittenScripts);
+      if (fixed !== text) await writeFile(record, fixed);
     }
     await writeFile(path.join(venv, 'pyvenv.cfg'), pyvenvCfg(b.release.python));
     const entries = await treeEntries(venv, (_rel, name) => name === '__pycache__' || name.endsWith('.pyc'));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildVenvArchive, ensureVenvArchive, ENV_SHEBANG, pyvenvCfg, rewriteShebang, runtimeRequirements, venvArchivePaths } from '../../src/serverless/venv-archive.js';
+import { buildVenvArchive, ensureVenvArchive, ENV_SHEBANG, pyvenvCfg, recordWithRewrittenScripts, rewriteShebang, runtimeRequirements, venvArchivePaths, VENV_RECIPE } from '../../src/serverless/venv-archive.js';
 import { paxRecord, sortEntries, tarHeaders, ustarHeader } from '../../src/serverless/tar-gz.js';
 import { memoryOutput } from '../../src/terminal/index.js';
 
@@ -56,9 +56,18 @@ describe('venv archive: pure parts', () => {
     expect(rewriteShebang(Buffer.from('#!/usr/bin/env bash\n'), '/c/v')).toBeUndefined();
     expect(rewriteShebang(Buffer.from('\x7fELF'), '/c/v')).toBeUndefined();
   });
-  it('the path depends on the release and the lock only', () => {
+  it('RECORD rows of rewritten scripts get their new hash and size; other rows and the line ends stay', () => {
+    const script = Buffer.from('#!/usr/bin/env python3\nprint(1)\n');
+    const record = '../../../bin/tiny,sha256=old,290\r\n../../../bin/other,sha256=x,9\r\ntinypkg/__init__.py,sha256=y,40\r\n';
+    const hash = createHash('sha256').update(script).digest('base64url');
+    expect(recordWithRewrittenScripts(record, new Map([['tiny', script]]))).toBe(
+      `../../../bin/tiny,sha256=${hash},${script.length}\r\n../../../bin/other,sha256=x,9\r\ntinypkg/__init__.py,sha256=y,40\r\n`,
+    );
+  });
+
+  it('the path depends on the release, the lock and the recipe only', () => {
     const a = venvArchivePaths('/c', 'emr-spark-8.1.0', 'lock');
-    expect(a.archive).toBe(`/c/serverless/venv-archives/emr-spark-8.1.0-${createHash('sha256').update('lock').digest('hex').slice(0, 12)}.tar.gz`);
+    expect(a.archive).toBe(`/c/serverless/venv-archives/emr-spark-8.1.0-${createHash('sha256').update('lock').digest('hex').slice(0, 12)}-r${VENV_RECIPE}.tar.gz`);
     expect(a.sidecar).toBe(`${a.archive}.sha256`);
     expect(venvArchivePaths('/c', 'emr-spark-8.1.0', 'lock').buildDir).toBe(a.buildDir);
     expect(venvArchivePaths('/c', 'emr-spark-8.1.0', 'lock2').buildDir).not.toBe(a.buildDir);
@@ -86,7 +95,8 @@ describe('venv archive: built from a lock', () => {
     const one = path.join(work, 'one.tar.gz');
     const two = path.join(work, 'two.tar.gz');
     const sha1 = await buildVenvArchive(build, one);
-    const sha2 = await buildVenvArchive(build, two);
+    // Built again in another cache folder (another machine's or user's): the same bytes all the same.
+    const sha2 = await buildVenvArchive({ ...build, cacheDir: path.join(work, 'another-cache-folder-of-another-length') }, two);
     expect(sha2).toBe(sha1);
     expect(readFileSync(two).equals(readFileSync(one))).toBe(true);
     expect(readFileSync(one).subarray(4, 8).readUInt32LE()).toBe(0); // gzip header mtime
@@ -103,6 +113,10 @@ describe('venv archive: built from a lock', () => {
     await execa('mkdir', ['-p', unpacked]);
     await execa('tar', ['-xzf', one, '-C', unpacked]);
     expect(readFileSync(path.join(unpacked, 'bin', 'tiny'), 'utf8').split('\n')[0]).toBe(ENV_SHEBANG);
+    // Its RECORD row names the script as it is in the archive (pip hashed it with the build folder in its shebang).
+    const script = readFileSync(path.join(unpacked, 'bin', 'tiny'));
+    const record = readFileSync(path.join(unpacked, 'lib', 'python3.11', 'site-packages', 'tinypkg-1.0.dist-info', 'RECORD'), 'utf8');
+    expect(record).toContain(`../../../bin/tiny,sha256=${createHash('sha256').update(script).digest('base64url')},${script.length}\r\n`);
     expect(readFileSync(path.join(unpacked, 'pyvenv.cfg'), 'utf8')).toBe(pyvenvCfg('3.11'));
     // The unpacked venv runs its package from the relative location Spark gives it.
     const ran = await execa(path.join(unpacked, 'bin', 'python'), ['-c', 'import tinypkg, sys; tinypkg.main(); print(sys.prefix)']);
