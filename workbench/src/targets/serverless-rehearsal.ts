@@ -78,16 +78,21 @@ export async function rehearseServerless(cfg: WorkbenchConfig, ctx: RunContext, 
   const projectBin = path.dirname(tools.python);
   const nodeEnv = { ...ctx.env, PATH: pathWithout(ctx.env.PATH, [projectBin, path.join(cfg.cacheDir, 'venvs')]), VIRTUAL_ENV: undefined, PYTHONPATH: undefined, PYTHONHOME: undefined };
 
+  // The driver runs on this machine (client mode): the same archive, unpacked here while MinIO and YARN start.
+  const work = await mkdtemp(path.join(tmpdir(), 'fruits-sls-rehearsal-'));
+  const driverEnvironment = path.join(work, 'environment');
+  await mkdir(driverEnvironment, { recursive: true });
+  const unpacked = execa('tar', ['-xzf', archive.source, '-C', driverEnvironment], { cancelSignal: signal }).then(() => undefined);
+  // Awaited before the submit; until then a failure elsewhere must not leave it unhandled, nor remove its folder under it.
+  unpacked.catch(() => undefined);
+  ctx.stack.defer(async () => {
+    await unpacked.catch(() => undefined);
+    await rm(work, { recursive: true, force: true });
+  }, 'rehearsal folder');
+
   // Storage: the native stack's MinIO, in a state folder of its own, holding the plan's bucket and uploads.
   const storage = await startRehearsalStorage(cfg, tools, ctx, { stateName: 'rehearsal-serverless', region: plan.region, uploads: uploadRequestOfServerless(plan) });
   const s3 = storage.s3;
-
-  const work = await mkdtemp(path.join(tmpdir(), 'fruits-sls-rehearsal-'));
-  ctx.stack.defer(() => rm(work, { recursive: true, force: true }), 'rehearsal folder');
-  // The driver runs on this machine (client mode): the same archive, unpacked here.
-  const driverEnvironment = path.join(work, 'environment');
-  await mkdir(driverEnvironment, { recursive: true });
-  await execa('tar', ['-xzf', archive.source, '-C', driverEnvironment], { cancelSignal: signal });
 
   const folder = await createRunFolder(cfg.runsDir, plan.runId);
   await writeRunRecord(folder.dir, runRecord(plan.runId, 'rehearsal', plan.profileName));
@@ -105,6 +110,7 @@ export async function rehearseServerless(cfg: WorkbenchConfig, ctx: RunContext, 
     baseEnv: nodeEnv,
   });
 
+  await unpacked;
   const stagingDir = path.join(work, 'staging');
   await mkdir(stagingDir, { recursive: true });
   const submit = serverlessRehearsalSubmit({
