@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildVenvArchive, ensureVenvArchive, ENV_SHEBANG, pyvenvCfg, recordWithRewrittenScripts, rewriteShebang, runtimeRequirements, venvArchivePaths, VENV_RECIPE } from '../../src/serverless/venv-archive.js';
+import { archiveSkips, buildVenvArchive, ensureVenvArchive, ENV_SHEBANG, pyvenvCfg, recordWithRewrittenScripts, rewriteShebang, runtimeRequirements, venvArchivePaths, VENV_RECIPE } from '../../src/serverless/venv-archive.js';
 import { paxRecord, sortEntries, tarHeaders, ustarHeader } from '../../src/serverless/tar-gz.js';
 import { memoryOutput } from '../../src/terminal/index.js';
 
@@ -65,6 +65,16 @@ describe('venv archive: pure parts', () => {
     );
   });
 
+  it("leaves out byte code and TensorFlow's C++ headers, and nothing else of TensorFlow", () => {
+    const skip = archiveSkips('3.11');
+    const site = 'lib/python3.11/site-packages';
+    expect(skip(`${site}/tensorflow/include`, 'include')).toBe(true);
+    expect(skip(`${site}/numpy/__pycache__`, '__pycache__')).toBe(true);
+    expect(skip(`${site}/six.cpython-311.pyc`, 'six.cpython-311.pyc')).toBe(true);
+    expect(skip(`${site}/tensorflow/python`, 'python')).toBe(false);
+    expect(skip(`${site}/numpy/include`, 'include')).toBe(false); // numpy's headers are few: only TensorFlow's
+    expect(skip('include', 'include')).toBe(false); // the venv's own include/ folder stays
+  });
   it('the path depends on the release, the lock and the recipe only', () => {
     const a = venvArchivePaths('/c', 'emr-spark-8.1.0', 'lock');
     expect(a.archive).toBe(`/c/serverless/venv-archives/emr-spark-8.1.0-${createHash('sha256').update('lock').digest('hex').slice(0, 12)}-r${VENV_RECIPE}.tar.gz`);
