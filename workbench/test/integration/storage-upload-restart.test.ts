@@ -9,9 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedSampleImagesDir } from '../../src/setup/shared.js';
 import type { ToolPaths } from '../../src/setup/tools.js';
 import { ensureBucket } from '../../src/stack/bucket.js';
-import { generateCredentials } from '../../src/stack/credentials.js';
-import { minioService } from '../../src/stack/native/minio.js';
-import { pickFreePorts } from '../../src/stack/ports.js';
 import type { StartedService } from '../../src/stack/types.js';
 import { listObjects } from '../../src/storage/listing.js';
 import { scanLocalFolder } from '../../src/storage/local-folder.js';
@@ -20,6 +17,7 @@ import { folderUpload, normalizeEtag } from '../../src/storage/upload-plan.js';
 import { syncUploads } from '../../src/storage/uploader.js';
 import { memoryOutput } from '../../src/terminal/index.js';
 import { ROOT, setupTools } from './stack-fixtures/env.js';
+import { testMinio } from './stack-fixtures/minio.js';
 
 const sample = sharedSampleImagesDir(ROOT, process.env);
 const present = existsSync(sample);
@@ -43,19 +41,7 @@ describe.skipIf(!present)('uploads survive a MinIO restart in the middle', () =>
   it('restarts the real MinIO process during an upload of the shared sample; every object then has its file\'s MD5', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'wb-restart-'));
     dirs.push(dir);
-    const [port, consolePort] = await pickFreePorts(2);
-    const credentials = generateCredentials();
-    const handle = minioService({
-      binary: tools.minio,
-      dataDir: path.join(dir, 'data'),
-      logFile: path.join(dir, 'minio.log'),
-      port: port!,
-      consolePort: consolePort!,
-      region: 'eu-west-3',
-      credentials,
-      readyTimeoutMs: 60_000,
-      baseEnv: { PATH: process.env.PATH, HOME: process.env.HOME },
-    });
+    const { handle, credentials } = await testMinio(tools, dir);
     const signal = new AbortController().signal;
     current = await handle.start(signal);
     const s3Access = { endpoint: current.endpoints.s3!, region: 'eu-west-3', bucket: 'restart-test', ...credentials };

@@ -11,9 +11,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ToolPaths } from '../../src/setup/tools.js';
 import { ensureBucket } from '../../src/stack/bucket.js';
-import { generateCredentials } from '../../src/stack/credentials.js';
-import { minioService } from '../../src/stack/native/minio.js';
-import { pickFreePorts } from '../../src/stack/ports.js';
 import type { StartedService } from '../../src/stack/types.js';
 import { listObjects } from '../../src/storage/listing.js';
 import { describeFile } from '../../src/storage/local-folder.js';
@@ -22,6 +19,7 @@ import { normalizeEtag } from '../../src/storage/upload-plan.js';
 import { syncUploads } from '../../src/storage/uploader.js';
 import { memoryOutput } from '../../src/terminal/index.js';
 import { setupTools } from './stack-fixtures/env.js';
+import { testMinio } from './stack-fixtures/minio.js';
 
 const MB = 1024 * 1024;
 
@@ -66,20 +64,9 @@ describe('the uploader streams large files', () => {
   });
 
   it('uploads a 384 MB file holding far less than its size in memory, and the object holds its MD5', async () => {
-    const [port, consolePort] = await pickFreePorts(2);
-    const credentials = generateCredentials();
+    const { handle, credentials } = await testMinio(tools, dir);
     const signal = new AbortController().signal;
-    minio = await minioService({
-      binary: tools.minio,
-      dataDir: path.join(dir, 'data'),
-      logFile: path.join(dir, 'minio.log'),
-      port: port!,
-      consolePort: consolePort!,
-      region: 'eu-west-3',
-      credentials,
-      readyTimeoutMs: 60_000,
-      baseEnv: { PATH: process.env.PATH, HOME: process.env.HOME },
-    }).start(signal);
+    minio = await handle.start(signal);
     const s3Access = { endpoint: minio.endpoints.s3!, region: 'eu-west-3', bucket: 'stream-test', ...credentials };
     await ensureBucket(s3Access, signal);
     const s3 = createS3Client(s3Access);
