@@ -104,7 +104,7 @@ export function answerWith<C extends { middlewareStack: { add: (...a: never[]) =
     (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: Record<string, unknown> }) => {
       const h = context.commandName ? handlers[context.commandName] : undefined;
       if (!h) return next(args);
-      return { output: { $metadata: { httpStatusCode: 200 }, ...(h(args.input) as object) }, response: {} };
+      return { output: { $metadata: { httpStatusCode: 200 }, ...((await h(args.input)) as object) }, response: {} };
     },
     { step: 'initialize', name: `cannedAnswers-${++answerSets}`, priority: 'high' },
   );

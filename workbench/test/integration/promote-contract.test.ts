@@ -279,18 +279,25 @@ describe.skipIf(!moto.python)(`promote against moto (${moto.reason ?? moto.pytho
     const instance = 'i-0123456789abcdef0';
     const stderr = ['Processing ./wheels/tensorflow_cpu-2.21.0-cp311-cp311-manylinux_2_17_x86_64.whl', 'ERROR: THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE.'].join('\n');
     let stepPolls = 0;
+    // The cluster is reported ended only once the test has put the stderr in the bucket: the executor's log fetch
+    // retries on the fake clock (no real time), so without this it could look before the upload (a flaky test).
+    let stderrUploaded!: () => void;
+    const uploaded = new Promise<void>((resolve) => (stderrUploaded = resolve));
     // Shaped like AWS: the cluster ends TERMINATED_WITH_ERRORS with BOOTSTRAP_FAILURE; the step never starts.
     answerWith(clients.emr, {
-      DescribeClusterCommand: (input) => ({
-        Cluster: {
-          Id: input.ClusterId,
-          LogUri: `s3n://${BUCKET}/logs/`,
-          Status: {
-            State: 'TERMINATED_WITH_ERRORS',
-            StateChangeReason: { Code: 'BOOTSTRAP_FAILURE', Message: `On the master instance (${instance}), bootstrap action 1 returned a non-zero return code` },
+      DescribeClusterCommand: async (input) => {
+        await uploaded;
+        return {
+          Cluster: {
+            Id: input.ClusterId,
+            LogUri: `s3n://${BUCKET}/logs/`,
+            Status: {
+              State: 'TERMINATED_WITH_ERRORS',
+              StateChangeReason: { Code: 'BOOTSTRAP_FAILURE', Message: `On the master instance (${instance}), bootstrap action 1 returned a non-zero return code` },
+            },
           },
-        },
-      }),
+        };
+      },
       DescribeStepCommand: (input) => {
         stepPolls++;
         return { Step: { Id: input.StepId, Status: { State: 'CANCELLED', StateChangeReason: {} } } };
@@ -307,6 +314,7 @@ describe.skipIf(!moto.python)(`promote against moto (${moto.reason ?? moto.pytho
       }
     })();
     await clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `logs/${id}/node/${instance}/bootstrap-actions/1/stderr.gz`, Body: gzipSync(stderr) }));
+    stderrUploaded();
     const err = await run;
     expect(err).toBeInstanceOf(JobError);
     expect((err as Error).message).toMatch(new RegExp(`a bootstrap action failed on ${instance}, so the job never started`));
