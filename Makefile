@@ -8,7 +8,7 @@ SHELL := /bin/bash
 NODE_MARKER := node_modules/.fruits-package-lock.sha256
 WB := npx --no-install tsx workbench/src/cli.ts
 
-.PHONY: help prereqs node-deps setup local stop data test test-unit test-python test-integration test-releases test-node-versions typecheck docs-check bench parity promote-plan notebook notebook-check clean
+.PHONY: help prereqs node-deps setup setup-releases local stop data test test-unit test-python test-integration test-releases test-node-versions typecheck docs-check bench parity promote-plan notebook notebook-check clean
 
 help:
 	@echo "make local   set up, start the local stack, run the job on the sample data, print the results"
@@ -81,6 +81,11 @@ test-releases: setup
 	done
 	@echo "== parity across releases (tests/releases)"
 	@npx --no-install vitest run --project releases
+
+# Set-up only (venv, s3a jars) for the other releases: .ci/run starts it in the background while the default
+# release's tests run, so its downloads overlap them; test-releases then finds it cached (or waits on its lock).
+setup-releases: setup
+	@for rel in $$($(OTHER_RELEASES)); do $(WB) setup --release "$$rel"; done
 
 # The Node versions users run (versions.json node.ci: 22 and 24), besides the machine's Node that runs `make test`:
 # the unit tests and `make local` in a fresh clone (tests/e2e) under each. .ci/node-versions.sh installs them from

@@ -7,6 +7,8 @@ export default defineConfig({
   test: {
     // The AWS SDK's Node-version notice is noise in test output (the CLI sets the same).
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // Each run's temp folders under one folder, removed at the end (workbench/test/helpers/run-tmpdir.ts).
+    globalSetup: ['workbench/test/helpers/run-tmpdir.ts'],
     projects: [
       {
         test: {
