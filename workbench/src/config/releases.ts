@@ -48,6 +48,7 @@ export interface Release {
 interface ReleasesJson {
   defaultRelease: string;
   releases: Record<string, Omit<Release, 'label'>>;
+  knownUnsupportedReleases?: Record<string, string>;
 }
 
 const table = versions as unknown as ReleasesJson;
@@ -61,6 +62,16 @@ export const RELEASE_LABELS: readonly string[] = RELEASES.map((r) => r.label);
 
 /** The release the defaults follow (versions.json `defaultRelease`). */
 export const DEFAULT_RELEASE: Release = RELEASES[0]!;
+
+/**
+ * Why a label is not supported, in one line with what to use instead: the knowingly left-out labels
+ * (versions.json `knownUnsupportedReleases`, e.g. emr-7.14.0) say why; any other label gets the supported list.
+ */
+export function unsupportedReleaseMessage(label: string): string {
+  const why = table.knownUnsupportedReleases?.[label];
+  const supported = `one of ${RELEASE_LABELS.join(', ')}`;
+  return why ? `${label} is not supported: ${why}; use ${supported}` : `must be a supported release: ${supported}`;
+}
 
 export function findRelease(label: string): Release | undefined {
   return RELEASES.find((r) => r.label === label);

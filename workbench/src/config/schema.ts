@@ -6,7 +6,7 @@
  * Validation happens once, at the edge (config/load.ts); everything downstream receives a `WorkbenchConfig`.
  */
 import { z } from 'zod';
-import { DEFAULT_RELEASE, RELEASE_LABELS, type Release } from './releases.js';
+import { DEFAULT_RELEASE, RELEASE_LABELS, unsupportedReleaseMessage, type Release } from './releases.js';
 import type { InputSpec, WeightsSpec } from './specs.js';
 
 /** EU regions the workbench accepts for data and compute (GDPR). London and Zurich are outside the EU. */
@@ -25,7 +25,9 @@ const region = z
  */
 const release = z
   .string()
-  .refine((r) => RELEASE_LABELS.includes(r), { message: `must be a supported release: one of ${RELEASE_LABELS.join(', ')}` })
+  .superRefine((r, ctx) => {
+    if (!RELEASE_LABELS.includes(r)) ctx.addIssue({ code: 'custom', message: unsupportedReleaseMessage(r) });
+  })
   .default(DEFAULT_RELEASE.label);
 
 /** Parsed into a typed WeightsSpec by config/load.ts (config/specs.ts), which also reports a bad value. */

@@ -81,6 +81,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ root: withYaml('profiles:\n  emr: { kind: emr, releaseLabel: emr-7.13.0 }\n'), env: {} })).toThrow(/rename releaseLabel to release/);
   });
 
+  it('refuses a release left out on purpose with the reason and what to use instead (emr-7.14.0)', () => {
+    expect(() => loadConfig({ root: withYaml(''), env: {}, flags: { release: 'emr-7.14.0' } })).toThrow(
+      /profiles\.local\.release: emr-7\.14\.0 is not supported: its exact Spark 3\.5 patch could not be confirmed.*emr-7\.13\.0 \(Spark 3\.5\.6\) stands for EMR 7; use one of /,
+    );
+  });
+
   it('takes a budget override on both cloud profiles and refuses it on a local one', () => {
     const root = withYaml('profiles:\n  local: { kind: local }\n  emr: { kind: emr }\n  serverless: { kind: serverless }\n');
     expect(loadConfig({ root, env: { WORKBENCH_BUDGET_EUR: '3' }, flags: { profile: 'serverless' } }).profile).toMatchObject({ kind: 'serverless', budgetEur: 3 });
