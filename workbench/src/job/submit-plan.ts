@@ -8,6 +8,7 @@
  * visible to every user of the machine in `ps`.
  */
 import type { ClusterProfile, Job, LocalProfile } from '../config/schema.js';
+import { childEnvFrom } from '../host/child-env.js';
 import { jobArguments } from './args.js';
 
 /** The tool paths the plan needs (a subset of setup/tools.ts ToolPaths). */
@@ -62,8 +63,6 @@ export interface SubmitPlan {
   redactedEnvKeys: string[];
 }
 
-/** Environment variables the child never inherits: they would point Spark, Python or AWS somewhere else. */
-const NOT_INHERITED = /^(AWS_.*|SPARK_.*|PYSPARK_.*|HADOOP_.*|YARN_.*|PYTHONPATH|PYTHONHOME|JAVA_HOME|VIRTUAL_ENV)$/;
 
 export const REDACTED = '<redacted>';
 
@@ -151,9 +150,7 @@ export function buildSubmitPlan(input: SubmitPlanInput): SubmitPlan {
 
 /** The child's environment: the parent's, minus what would redirect Spark/Python/AWS, plus the plan's. Pure. */
 export function childEnv(parent: Record<string, string | undefined>, plan: SubmitPlan): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(parent)) if (v !== undefined && !NOT_INHERITED.test(k)) env[k] = v;
-  return { ...env, ...plan.env };
+  return childEnvFrom(parent, plan.env);
 }
 
 function shellQuote(s: string): string {

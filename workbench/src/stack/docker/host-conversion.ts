@@ -15,6 +15,7 @@
  */
 import { execa } from 'execa';
 import { AbortedError, ConfigError, JobError } from '../../errors.js';
+import { childEnvFrom } from '../../host/child-env.js';
 
 /** The job options that decide the converted model (the job's names: pipeline/src/fruits_pipeline/cli.py). */
 const MODEL_OPTIONS = ['--weights', '--image-size', '--engine', '--precision'] as const;
@@ -97,8 +98,6 @@ export function formatHostConversion(plan: HostConversionPlan): string {
   return [...Object.entries(plan.env).map(([k, v]) => `${k}=${q(v)}`), q(plan.command), ...plan.args.map(q)].join(' ');
 }
 
-/** Variables that would point the host Python elsewhere (as job/submit-plan.ts childEnv drops them). */
-const NOT_INHERITED = /^(PYTHONPATH|PYTHONHOME|VIRTUAL_ENV|PYSPARK_.*|SPARK_.*)$/;
 
 /** What `prepare_model` prints for the user: its result, and a stale or unreadable entry it replaced. */
 const RESULT_LINE = /^converted-model cache: /;
@@ -111,9 +110,8 @@ export async function runHostConversion(
   plan: HostConversionPlan,
   o: { signal: AbortSignal; parentEnv: Record<string, string | undefined>; info?: (line: string) => void },
 ): Promise<string[]> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(o.parentEnv)) if (v !== undefined && !NOT_INHERITED.test(k)) env[k] = v;
-  const child = await execa(plan.command, plan.args, { env: { ...env, ...plan.env }, extendEnv: false, cancelSignal: o.signal, reject: false, all: true });
+  // The same filter as spark-submit's (host/child-env.ts): nothing may point the host Python elsewhere.
+  const child = await execa(plan.command, plan.args, { env: childEnvFrom(o.parentEnv, plan.env), extendEnv: false, cancelSignal: o.signal, reject: false, all: true });
   if (o.signal.aborted) throw new AbortedError();
   const lines = String(child.all ?? '').split('\n').filter((l) => l.trim() !== '');
   if (child.exitCode !== 0) {
