@@ -4,6 +4,7 @@
  *
  * - featurize: pipeline/bench/featurize_bench.py: bare Keras vs the job's featurization stage per engine vs the
  *   common notebook baseline, same images, cores and batch size, cold and warm (bench-results/featurize.json).
+ *   It runs first, so that scale's goal compares with the same run's warm rate.
  * - end-to-end: the job's stages (manifest) against a single-process decode + Keras + numpy PCA script, at 390
  *   and 3,120 images (the shared sample and 8 copies of it), same run (bench-results/end-to-end.json).
  * - docker: per release (cfg.release, --release): the image size, the first Docker run without a project image,
@@ -57,6 +58,25 @@ export const command: CommandSpec = {
     const only = options.only ? new Set(String(options.only).split(',').map((s) => s.trim())) : undefined;
     // scale and profile run only when named: scale takes about half an hour.
     const wants = (name: string) => (only ? only.has(name) : !['scale', 'profile'].includes(name));
+    // The model alone first: scale's goal compares its whole-command rate with this figure, so both come from the
+    // same bench run when both are asked for.
+    if (wants('featurize')) {
+      const outFile = path.join(outDir, 'featurize.json');
+      const args = [path.join(cfg.root, 'pipeline', 'bench', 'featurize_bench.py'), '--input', input, '--out', outFile, '--batch-size', String(options.batchSize)];
+      if (options.cores) args.push('--cores', String(options.cores));
+      ctx.out.info(`bench: featurization on ${input} (this takes a few minutes)`);
+      const res = await execa(tools.python, args, {
+        cancelSignal: ctx.signal,
+        reject: false,
+        stdout: 'inherit',
+        stderr: 'inherit',
+        env: { JAVA_HOME: tools.javaHome, PYSPARK_PYTHON: tools.python },
+      });
+      if (res.exitCode !== 0) throw new JobError(`the featurization benchmark failed (exit ${res.exitCode})`, 'see its output above');
+      stampResult(outFile);
+      ctx.out.result(`bench: figures written to ${path.relative(cwd, outFile) || outFile}`);
+      ctx.out.result(readFileSync(outFile, 'utf8').trim());
+    }
     if (wants('end-to-end') || wants('docker') || wants('scale')) {
       const weights = await resolveWeights(cfg, tools, ctx.out, ctx.signal, ctx.env);
       const weightsFile = weights.weights.kind === 'file' ? weights.weights.path : undefined;
@@ -117,24 +137,7 @@ export const command: CommandSpec = {
         }
       }
     }
-    if (wants('scale') || wants('profile')) await refreshProfile(cfg.root, ctx, cwd);
-    if (!wants('featurize')) return 0;
-    const outFile = path.join(outDir, 'featurize.json');
-    const args = [path.join(cfg.root, 'pipeline', 'bench', 'featurize_bench.py'), '--input', input, '--out', outFile, '--batch-size', String(options.batchSize)];
-    if (options.cores) args.push('--cores', String(options.cores));
-    ctx.out.info(`bench: featurization on ${input} (this takes a few minutes)`);
-    const res = await execa(tools.python, args, {
-      cancelSignal: ctx.signal,
-      reject: false,
-      stdout: 'inherit',
-      stderr: 'inherit',
-      env: { JAVA_HOME: tools.javaHome, PYSPARK_PYTHON: tools.python },
-    });
-    if (res.exitCode !== 0) throw new JobError(`the featurization benchmark failed (exit ${res.exitCode})`, 'see its output above');
-    stampResult(outFile);
-    ctx.out.result(`bench: figures written to ${path.relative(cwd, outFile) || outFile}`);
-    ctx.out.result(readFileSync(outFile, 'utf8').trim());
-    if (existsSync(path.join(outDir, 'scale.json'))) await refreshProfile(cfg.root, ctx, cwd);
+    if (wants('scale') || wants('profile') || (wants('featurize') && existsSync(path.join(outDir, 'scale.json')))) await refreshProfile(cfg.root, ctx, cwd);
     return 0;
   },
 };
