@@ -63,7 +63,6 @@ export interface SubmitPlan {
   redactedEnvKeys: string[];
 }
 
-
 export const REDACTED = '<redacted>';
 
 /**

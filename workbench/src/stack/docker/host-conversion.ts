@@ -98,7 +98,6 @@ export function formatHostConversion(plan: HostConversionPlan): string {
   return [...Object.entries(plan.env).map(([k, v]) => `${k}=${q(v)}`), q(plan.command), ...plan.args.map(q)].join(' ');
 }
 
-
 /** What `prepare_model` prints for the user: its result, and a stale or unreadable entry it replaced. */
 const RESULT_LINE = /^converted-model cache: /;
 
