@@ -88,6 +88,25 @@ def put_inputs(endpoint: str, images: Path, limit: int) -> dict[str, str]:
     return expected
 
 
+# S3A's request counters (IOStatistics, Hadoop >= 3.3.1): HEAD and GET are what S3 bills per 1,000.
+SCAN_REQUEST_COUNTERS = ("action_http_head_request", "action_http_get_request", "object_list_request")
+
+
+def s3a_counters(spark, uri: str) -> dict[str, int]:
+    """The S3A filesystem's request counters. In local mode the tasks share the driver's JVM and its cached
+    FileSystem instance, so these include every task's reads."""
+    jvm = spark.sparkContext._jvm
+    fs = jvm.org.apache.hadoop.fs.Path(uri).getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    counters = fs.getIOStatistics().counters()
+    return {k: int(counters.get(k)) for k in SCAN_REQUEST_COUNTERS if counters.containsKey(k)}
+
+
+def requests_per_file(before: dict[str, int], after: dict[str, int], files: int) -> dict[str, float]:
+    """Requests of each kind the binaryFile scan made per file read (Spark's BinaryFileFormat: getFileStatus,
+    then open: one HEAD each on S3A, then the GET). The forecast's S3 request cost uses this figure."""
+    return {k: round((after.get(k, 0) - before.get(k, 0)) / max(1, files), 3) for k in after}
+
+
 def spark_side(expected_json: str, result_json: str) -> None:
     """Runs inside spark-submit: the checks, written as JSON to result_json."""
     from pyspark.sql import SparkSession
@@ -103,8 +122,10 @@ def spark_side(expected_json: str, result_json: str) -> None:
         t0 = time.monotonic()
         df = (spark.read.format("binaryFile").option("recursiveFileLookup", "true")
               .option("pathGlobFilter", "*.jpg").load(f"{base}/in/"))
+        before = s3a_counters(spark, base)  # after the listing: what follows is the scan's own requests
         rows = df.select("path", "length", F.sha2("content", 256).alias("sha256")).collect()
         out["read_s"] = round(time.monotonic() - t0, 2)
+        out["scan_requests_per_file"] = requests_per_file(before, s3a_counters(spark, base), len(rows))
         got = {r.path.split(f"{base}/", 1)[1]: r.sha256 for r in rows}
         out["read_rows"] = len(rows)
         out["read_bytes_equal_boto3"] = got == expected

@@ -13,7 +13,7 @@ import { describeFile } from '../storage/local-folder.js';
 import { PLAN_FORMAT, pricedCluster, type PromotePlan } from './plan.js';
 import { forecastEmr } from '../forecast/emr.js';
 import { parseThroughputProfile } from '../forecast/profile.js';
-import { assertWithinBudget, estimateCost, type PricedGroup } from './prices.js';
+import { assertWithinBudget, estimateCost, withS3Requests, type PricedGroup } from './prices.js';
 import { assertEuRegion } from './region-guard.js';
 import { releaseFor } from './releases.js';
 import { isOurs, RUN_ID_TAG } from './tags.js';
@@ -136,6 +136,7 @@ export function validatePlan(raw: unknown, file = 'plan', opts: { budgetEur?: nu
     ...pricedCluster(region, groups),
     tasksPerNode: plan.sizing.tasksPerNode,
     taskCpus: plan.sizing.taskCpus,
+    uploadImages: inputs,
   });
   if (run.totalEur > budget) {
     throw new PlanRefusedError(
@@ -143,7 +144,10 @@ export function validatePlan(raw: unknown, file = 'plan', opts: { budgetEur?: nu
       'make a new plan (`npm run promote -- --plan-out FILE`): it says which --core-nodes fits the budget',
     );
   }
-  const estimate = estimateCost({ region, groups, minutes: run.totalMinutes, idleTimeoutMinutes: plan.idleTimeoutMinutes, worstCaseMinutes: plan.plannedMinutes + run.phases.teardown.minutes });
+  const estimate = withS3Requests(
+    estimateCost({ region, groups, minutes: run.totalMinutes, idleTimeoutMinutes: plan.idleTimeoutMinutes, worstCaseMinutes: plan.plannedMinutes + run.phases.teardown.minutes }),
+    run.requests.scanEur,
+  );
   return { ...plan, estimate, forecast: { ...plan.forecast, run } };
 }
 

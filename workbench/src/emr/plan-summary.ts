@@ -29,7 +29,8 @@ export function summarizePlan(plan: PromotePlan): string[] {
     `  teardown  the cluster ends with its step; idle auto-termination after ${plan.idleTimeoutMinutes} min; ` +
       `the workbench terminates it in any case`,
     ...forecastLines(plan),
-    `  cost      ~${e.totalEur.toFixed(2)} EUR for ${Math.ceil(e.minutes)} min (${e.eurPerHour.toFixed(2)} EUR/h); worst case ` +
+    `  cost      ~${e.totalEur.toFixed(2)} EUR for ${Math.ceil(e.minutes)} min (${e.eurPerHour.toFixed(2)} EUR/h` +
+      `${e.s3RequestsEur > 0 ? `, plus ${e.s3RequestsEur.toFixed(2)} EUR of S3 requests` : ''}); worst case ` +
       `${e.worstCaseEur.toFixed(2)} EUR if it ran to the bounded wait (${plan.plannedMinutes} min) and then the idle timeout; budget ${plan.budgetEur.toFixed(2)} EUR`,
     `            list prices of ${e.priceTable.date}, 1 USD = ${e.priceTable.usdToEur} EUR` +
       `${groups.some((g) => g.Market === 'SPOT') ? `, spot assumed ${Math.round(e.priceTable.spotDiscount * 100)}% below on-demand` : ''}; ` +

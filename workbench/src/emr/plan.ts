@@ -16,7 +16,7 @@ import { joinKey, s3Uri as s3UriOf, toEmrUri } from '../storage/s3-uri.js';
 import type { LocalFile } from '../storage/upload-plan.js';
 import { assertEuRegion } from './region-guard.js';
 import { releaseFor, type EmrRelease } from './releases.js';
-import { assertWithinBudget, estimateCost, type CostEstimate, type PricedGroup } from './prices.js';
+import { assertWithinBudget, estimateCost, s3RequestPrices, withS3Requests, type CostEstimate, type PricedGroup, type S3RequestPrices } from './prices.js';
 import { deriveSparkSizing, FEATURIZE_WORKER_PEAK_RSS_MB, type SparkSizing } from './sizing.js';
 import { assertForecastWithinBudget, chooseCoreNodes, MAX_CORE_NODES } from '../forecast/auto-nodes.js';
 import { forecastEmr, waitLimitMinutes, type EmrForecast } from '../forecast/emr.js';
@@ -174,18 +174,27 @@ export function instanceGroups(profile: EmrProfile, coreNodes?: number): PricedG
  * per node comes from emr/sizing.ts (memory decides how many tasks run at once), the rest from forecast/emr.ts.
  * Also what the docs' cost tables call, so their figures are the plan's.
  */
-export function emrForecaster(profile: EmrProfile, throughput: ThroughputProfile, engine: Engine, workerPeakRssMb = FEATURIZE_WORKER_PEAK_RSS_MB, imagesPerTask?: number) {
+export function emrForecaster(profile: EmrProfile, throughput: ThroughputProfile, engine: Engine, workerPeakRssMb = FEATURIZE_WORKER_PEAK_RSS_MB, imagesPerTask?: number, uploadsInput = false) {
   const region = assertEuRegion(profile.region);
   const perNode = deriveSparkSizing({ instanceType: profile.core.instanceType, coreNodes: 1, workerPeakRssMb });
   return (coreNodes: number, images: number): EmrForecast =>
-    forecastEmr({ profile: throughput, images, engine, ...pricedCluster(region, instanceGroups(profile, coreNodes)), tasksPerNode: perNode.tasksPerNode, taskCpus: perNode.taskCpus, imagesPerTask });
+    forecastEmr({
+      profile: throughput,
+      images,
+      engine,
+      ...pricedCluster(region, instanceGroups(profile, coreNodes)),
+      tasksPerNode: perNode.tasksPerNode,
+      taskCpus: perNode.taskCpus,
+      imagesPerTask,
+      uploadImages: uploadsInput ? images : 0,
+    });
 }
 
-/** The core group and the whole cluster's EUR per hour: what forecast/emr.ts needs of a cluster's instance groups. */
-export function pricedCluster(region: EuRegion, groups: PricedGroup[]): { core: { instanceType: string; count: number }; eurPerHour: number } {
+/** The core group, the whole cluster's EUR per hour and S3's request prices: what forecast/emr.ts needs of a cluster. */
+export function pricedCluster(region: EuRegion, groups: PricedGroup[]): { core: { instanceType: string; count: number }; eurPerHour: number; s3: S3RequestPrices } {
   const core = groups.find((g) => g.role === 'CORE');
   if (!core) throw new Error('the instance groups have no CORE group');
-  return { core, eurPerHour: estimateCost({ region, groups, minutes: 60, idleTimeoutMinutes: 0 }).eurPerHour };
+  return { core, eurPerHour: estimateCost({ region, groups, minutes: 60, idleTimeoutMinutes: 0 }).eurPerHour, s3: s3RequestPrices(region) };
 }
 
 /** --core-nodes auto for one input size; beyond what any node count can do, the fastest, flagged. */
@@ -211,7 +220,7 @@ export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs
 
   // The forecast (when the input count and the throughput profile are known) sizes, prices and bounds the run.
   const images = inputs.input.kind === 'local' ? inputs.input.files.length : undefined;
-  const forecaster = inputs.throughput ? emrForecaster(profile, inputs.throughput, cfg.job.engine, inputs.workerPeakRssMb, cfg.job.imagesPerTask) : undefined;
+  const forecaster = inputs.throughput ? emrForecaster(profile, inputs.throughput, cfg.job.engine, inputs.workerPeakRssMb, cfg.job.imagesPerTask, images !== undefined) : undefined;
   const requested = profile.coreNodes ?? profile.core.count;
   let coreNodes: number;
   if (requested === 'auto') {
@@ -232,7 +241,10 @@ export function buildPromotePlan(cfg: WorkbenchConfig, inputs: PromotePlanInputs
     const run = forecaster(coreNodes, images);
     assertForecastWithinBudget(run, profile.budgetEur, (n) => forecaster(n, images));
     plannedMinutes = waitLimitMinutes(run, profile.budgetEur);
-    estimate = estimateCost({ region, groups, minutes: run.totalMinutes, idleTimeoutMinutes: profile.idleTimeoutMinutes, worstCaseMinutes: plannedMinutes + run.phases.teardown.minutes });
+    estimate = withS3Requests(
+      estimateCost({ region, groups, minutes: run.totalMinutes, idleTimeoutMinutes: profile.idleTimeoutMinutes, worstCaseMinutes: plannedMinutes + run.phases.teardown.minutes }),
+      run.requests.scanEur,
+    );
     const table = TABLE_SIZES.map((n) => (requested === 'auto' ? autoRow((k) => forecaster(k, n), profile.targetMinutes) : forecaster(coreNodes, n)));
     forecast = { run, table, profile: inputs.throughput! };
   } else {

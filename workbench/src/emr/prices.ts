@@ -4,7 +4,9 @@
  * An EMR cluster is billed per instance-second (one-minute minimum) from the moment EMR requests the
  * instances until they are terminated: EC2 on-demand price + the EMR uplift per instance-hour, plus the EBS
  * volumes EMR attaches. The estimate is a guide to stop an expensive mistake, not an invoice: prices change,
- * spot prices float, S3 requests and data transfer (cents for this job) are not counted.
+ * and spot prices float. S3 requests are priced here too (s3RequestPrices) and counted by the forecast
+ * (forecast/emr.ts): the job makes three per image, which at a million images costs about as much as the
+ * cluster. Data transfer between EC2 and S3 in one region is free.
  */
 import { PlanRefusedError } from '../errors.js';
 import type { EuRegion } from '../config/schema.js';
@@ -12,8 +14,9 @@ import type { EuRegion } from '../config/schema.js';
 export const PRICE_TABLE = {
   date: '2026-11-25',
   source:
-    'AWS public list prices, Linux on-demand: aws.amazon.com/ec2/pricing/on-demand/ (EC2) and aws.amazon.com/emr/pricing/ ' +
-    '(EMR uplift, taken as the same in every EU region listed). Written from the published tables as of the date above, ' +
+    'AWS public list prices, Linux on-demand: aws.amazon.com/ec2/pricing/on-demand/ (EC2), aws.amazon.com/emr/pricing/ ' +
+    '(EMR uplift, taken as the same in every EU region listed) and aws.amazon.com/s3/pricing/ (S3 Standard requests). ' +
+    'Written from the published tables as of the date above, ' +
     'not fetched live: check the AWS Pricing Calculator before relying on them.',
   /** Fixed conversion rate used for every estimate (EUR per USD), stated so figures can be re-derived. */
   usdToEur: 0.87,
@@ -29,6 +32,14 @@ export const PRICE_TABLE = {
     'c5.xlarge': { 'eu-west-1': 0.192, 'eu-west-3': 0.202, 'eu-central-1': 0.194, 'eu-north-1': 0.182, 'eu-south-1': 0.202, 'eu-south-2': 0.192 },
     'r5.xlarge': { 'eu-west-1': 0.282, 'eu-west-3': 0.296, 'eu-central-1': 0.304, 'eu-north-1': 0.268, 'eu-south-1': 0.296, 'eu-south-2': 0.282 },
   } as Record<string, Record<EuRegion, number>>,
+  /**
+   * S3 Standard request prices, USD per 1,000 requests, by region: PUT-class (PUT, COPY, POST, LIST) and GET-class
+   * (GET, SELECT and all other requests: HEAD is one).
+   */
+  s3UsdPerThousandRequests: {
+    put: { 'eu-west-1': 0.005, 'eu-west-3': 0.0053, 'eu-central-1': 0.0054, 'eu-north-1': 0.005, 'eu-south-1': 0.0053, 'eu-south-2': 0.005 },
+    get: { 'eu-west-1': 0.0004, 'eu-west-3': 0.00042, 'eu-central-1': 0.00043, 'eu-north-1': 0.0004, 'eu-south-1': 0.00042, 'eu-south-2': 0.0004 },
+  } as Record<'put' | 'get', Record<EuRegion, number>>,
   /** EMR uplift USD per instance-hour, by type. */
   emrUsdPerHour: { 'm5.xlarge': 0.048, 'm5.2xlarge': 0.096, 'm6i.xlarge': 0.048, 'c5.xlarge': 0.043, 'r5.xlarge': 0.063 } as Record<
     string,
@@ -61,6 +72,8 @@ export interface CostEstimate {
   totalEur: number;
   /** If the workbench itself died at the end of its bounded wait: the idle auto-termination adds its timeout. */
   worstCaseEur: number;
+  /** S3's charges for the job's requests, included in totalEur and worstCaseEur (0 when the input count is unknown). */
+  s3RequestsEur: number;
   priceTable: { date: string; source: string; usdToEur: number; spotDiscount: number };
 }
 
@@ -81,6 +94,17 @@ function priceOf(instanceType: string, region: EuRegion): { ec2: number; emr: nu
     );
   }
   return { ec2, emr };
+}
+
+/** What S3 charges per 1,000 requests in a region, EUR (the forecast takes it as a value: forecast/ imports nothing of emr/). */
+export interface S3RequestPrices {
+  putEurPerThousand: number;
+  getEurPerThousand: number;
+}
+
+export function s3RequestPrices(region: EuRegion): S3RequestPrices {
+  const { put, get } = PRICE_TABLE.s3UsdPerThousandRequests;
+  return { putEurPerThousand: round(put[region] * PRICE_TABLE.usdToEur, 6), getEurPerThousand: round(get[region] * PRICE_TABLE.usdToEur, 6) };
 }
 
 export function estimateCost(a: {
@@ -112,12 +136,23 @@ export function estimateCost(a: {
     eurPerHour,
     totalEur: round((eurPerHour * a.minutes) / 60, 2),
     worstCaseEur: round((eurPerHour * ((a.worstCaseMinutes ?? a.minutes) + a.idleTimeoutMinutes)) / 60, 2),
+    s3RequestsEur: 0,
     priceTable: {
       date: PRICE_TABLE.date,
       source: PRICE_TABLE.source,
       usdToEur: PRICE_TABLE.usdToEur,
       spotDiscount: PRICE_TABLE.spotDiscount,
     },
+  };
+}
+
+/** The estimate with S3's request charges added (the forecast's `requests.scanEur`): they are paid whatever the cluster time. */
+export function withS3Requests(estimate: CostEstimate, s3RequestsEur: number): CostEstimate {
+  return {
+    ...estimate,
+    s3RequestsEur,
+    totalEur: round((estimate.eurPerHour * estimate.minutes) / 60 + s3RequestsEur, 2), // one rounding, as the forecast's
+    worstCaseEur: round(estimate.worstCaseEur + s3RequestsEur, 2),
   };
 }
 

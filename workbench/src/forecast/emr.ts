@@ -4,12 +4,15 @@
  *
  * Billing: EMR bills every instance per second (one-minute minimum) from launch to termination, so every phase
  * is charged for every instance of the cluster (master and core), at the plan's EUR per hour (emr/prices.ts).
- * The upload of the inputs happens before the cluster exists and is not cluster time.
+ * S3 bills the job's requests on top: three per image read (SCAN_S3_REQUESTS_PER_IMAGE), in the total. The upload
+ * of the inputs happens before the cluster exists and is not cluster time; its PUT requests are forecast apart
+ * (`requests.uploadEur`, at most: images already in the bucket are skipped) and not in the total, because a
+ * re-run of the same input pays them once.
  *
  * The cluster's price per hour comes in as a value (emr/plans price it with emr/prices.ts): forecast/ sits below
  * emr/ and imports nothing of it.
  */
-import { DEFAULT_IMAGES_PER_TASK, VCPU_DERATE } from './assumptions.js';
+import { DEFAULT_IMAGES_PER_TASK, SCAN_S3_REQUESTS_PER_IMAGE, VCPU_DERATE } from './assumptions.js';
 import type { Engine, ThroughputProfile } from './profile.js';
 import { forecastStep, type StepForecast } from './step.js';
 
@@ -45,10 +48,28 @@ export interface EmrForecastInput {
   core: { instanceType: string; count: number };
   /** What the whole cluster (master and core nodes) costs per hour, EUR (emr/prices.ts estimateCost). */
   eurPerHour: number;
+  /** What S3 charges per 1,000 requests in the run's region, EUR (emr/prices.ts s3RequestPrices). */
+  s3: S3RequestRates;
+  /** Images the run uploads before the cluster starts (a local input folder), at most; 0 for an s3:// input used in place. */
+  uploadImages?: number;
   /** Concurrent tasks per core node and cores per task (emr/sizing.ts tasksPerNode, taskCpus). */
   tasksPerNode: number;
   taskCpus: number;
   imagesPerTask?: number;
+}
+
+export interface S3RequestRates {
+  putEurPerThousand: number;
+  getEurPerThousand: number;
+}
+
+export interface RequestCost {
+  /** GET-class requests of the job's scan, and what they cost (in totalEur). */
+  scan: number;
+  scanEur: number;
+  /** PUT requests of the upload, at most, and what they cost (not in totalEur: paid once per image). */
+  upload: number;
+  uploadEur: number;
 }
 
 export interface EmrForecast {
@@ -57,11 +78,20 @@ export interface EmrForecast {
   coreInstanceType: string;
   coreNodes: number;
   phases: Record<EmrPhase, PhaseCost>;
+  /** S3's request charges: the scan's are in totalEur, the upload's are not. */
+  requests: RequestCost;
   totalMinutes: number;
+  /** The cluster for totalMinutes, plus the scan's S3 requests. */
   totalEur: number;
   eurPerHour: number;
   step: StepForecast;
-  assumptions: { vcpuDerate: number; phaseMinutes: typeof EMR_PHASE_MINUTES; yarnStartupSeconds: number; profile: { measuredAt: string; cpuModel: string; cores: number } };
+  assumptions: {
+    vcpuDerate: number;
+    phaseMinutes: typeof EMR_PHASE_MINUTES;
+    yarnStartupSeconds: number;
+    scanS3RequestsPerImage: number;
+    profile: { measuredAt: string; cpuModel: string; cores: number };
+  };
 }
 
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
@@ -82,22 +112,36 @@ export function forecastEmr(i: EmrForecastInput): EmrForecast {
   const minutes: Record<EmrPhase, number> = { ...EMR_PHASE_MINUTES, step: step.seconds / 60 };
   const phases = Object.fromEntries(EMR_PHASES.map((p) => [p, { minutes: round(minutes[p], 1), eur: round((eurPerHour * minutes[p]) / 60, 3) }])) as Record<EmrPhase, PhaseCost>;
   const totalMinutes = EMR_PHASES.reduce((s, p) => s + minutes[p], 0);
+  const requests = requestCost(i.images, i.uploadImages ?? 0, i.s3);
   return {
     images: i.images,
     engine: i.engine,
     coreInstanceType: core.instanceType,
     coreNodes: core.count,
     phases,
+    requests,
     totalMinutes: round(totalMinutes, 1),
-    totalEur: round((eurPerHour * totalMinutes) / 60, 2),
+    totalEur: round((eurPerHour * totalMinutes) / 60 + requests.scanEur, 2),
     eurPerHour,
     step,
     assumptions: {
       vcpuDerate: VCPU_DERATE,
       phaseMinutes: EMR_PHASE_MINUTES,
       yarnStartupSeconds: YARN_STARTUP_SECONDS,
+      scanS3RequestsPerImage: SCAN_S3_REQUESTS_PER_IMAGE,
       profile: { measuredAt: i.profile.measuredAt, cpuModel: i.profile.machine.cpuModel, cores: i.profile.machine.cores },
     },
+  };
+}
+
+/** S3's charges for the scan's requests and the upload's PUTs (pure). */
+export function requestCost(images: number, uploadImages: number, s3: S3RequestRates): RequestCost {
+  const scan = images * SCAN_S3_REQUESTS_PER_IMAGE;
+  return {
+    scan,
+    scanEur: round((scan / 1000) * s3.getEurPerThousand, 3),
+    upload: uploadImages,
+    uploadEur: round((uploadImages / 1000) * s3.putEurPerThousand, 3),
   };
 }
 

@@ -28,12 +28,18 @@ describe('a promote plan with a throughput profile', () => {
     expect(f.table.map((r) => r.images)).toEqual([...TABLE_SIZES]);
     expect(f.table.every((r) => r.coreNodes === 2)).toBe(true);
     // The plan's forecast is the docs' forecaster's, for the same profile.
-    expect(f.table[2]).toEqual(emrForecaster(emrProfileOf(cfg), testProfile, cfg.job.engine, undefined)(2, 1_000_000));
+    expect(f.table[2]).toEqual(emrForecaster(emrProfileOf(cfg), testProfile, cfg.job.engine, undefined, undefined, true)(2, 1_000_000));
+    // S3's charges: the scan's requests are in the plan's cost, the upload's PUTs are shown apart.
+    expect(plan.estimate.s3RequestsEur).toBe(f.run.requests.scanEur);
+    expect(f.run.requests).toMatchObject({ scan: 3 * IMAGES, upload: IMAGES });
+    expect(f.run.requests.uploadEur).toBeGreaterThan(f.run.requests.scanEur);
     expect(plan.coreNodes).toEqual({ requested: 2, targetMinutes: 60, planned: 2 });
 
     const text = summarizePlan(plan).join('\n');
     expect(text).toMatch(/forecast {2}24,960 images on 2 x m5.xlarge: [\d.]+ min, [\d.]+ EUR \(provisioning 7.0, bootstrap 5.0, step [\d.]+ \[\d+ tasks/);
-    expect(text).toMatch(/images +core nodes +step min +total min +EUR +EUR per 1M images/);
+    expect(text).toMatch(/images +core nodes +step min +total min +EUR +of it S3 requests +EUR per 1M images/);
+    expect(text).toMatch(/S3 requests [\d.]+ EUR for 74,880 reads\); before it, the upload's 24,960 PUTs: up to [\d.]+ EUR \(once\)/);
+    expect(text).toMatch(/cost {6}~[\d.]+ EUR for \d+ min \([\d.]+ EUR\/h, plus [\d.]+ EUR of S3 requests\)/);
     expect(text).toMatch(/10,000,000 +2 x m5.xlarge/);
     expect(text).toContain('hyperthread derate');
   });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { VCPU_DERATE } from '../../src/forecast/assumptions.js';
-import { EMR_PHASE_MINUTES, forecastEmr, minutesToStepEnd, waitLimitMinutes, YARN_STARTUP_SECONDS, type EmrForecastInput } from '../../src/forecast/emr.js';
+import { SCAN_S3_REQUESTS_PER_IMAGE, VCPU_DERATE } from '../../src/forecast/assumptions.js';
+import { EMR_PHASE_MINUTES, forecastEmr, minutesToStepEnd, requestCost, waitLimitMinutes, YARN_STARTUP_SECONDS, type EmrForecastInput } from '../../src/forecast/emr.js';
 import { forecastStep } from '../../src/forecast/step.js';
 import { pricedCluster } from '../../src/emr/plan.js';
-import { estimateCost, type PricedGroup } from '../../src/emr/prices.js';
+import { estimateCost, s3RequestPrices, type PricedGroup } from '../../src/emr/prices.js';
 import { testProfile } from './forecast-fixtures.js';
 
 
@@ -65,9 +65,28 @@ describe('forecastEmr', () => {
     expect(f.phases.step.minutes).toBeCloseTo(stepSeconds / 60, 1);
     const total = EMR_PHASE_MINUTES.provisioning + EMR_PHASE_MINUTES.bootstrap + EMR_PHASE_MINUTES.teardown + stepSeconds / 60;
     expect(f.totalMinutes).toBeCloseTo(total, 1);
-    expect(f.totalEur).toBeCloseTo((eurPerHour * total) / 60, 2);
+    // The cluster for the whole run, plus S3's GET-class charge for the scan's 3 requests per image.
+    const s3 = s3RequestPrices('eu-west-3');
+    expect(f.requests.scan).toBe(3_000_000);
+    expect(f.requests.scanEur).toBeCloseTo(3000 * s3.getEurPerThousand, 3);
+    expect(f.totalEur).toBeCloseTo((eurPerHour * total) / 60 + f.requests.scanEur, 2);
     for (const p of Object.values(f.phases)) expect(p.eur).toBeCloseTo((eurPerHour * p.minutes) / 60, 2);
     expect(f.assumptions.vcpuDerate).toBe(VCPU_DERATE);
+    expect(f.assumptions.scanS3RequestsPerImage).toBe(SCAN_S3_REQUESTS_PER_IMAGE);
+  });
+
+  it("prices S3's requests by region: the scan's in the total, the upload's PUTs apart (paid once)", () => {
+    const s3 = s3RequestPrices('eu-west-3');
+    const inPlace = forecastEmr(input());
+    const uploaded = forecastEmr(input({ uploadImages: 1_000_000 }));
+    expect(inPlace.requests).toMatchObject({ upload: 0, uploadEur: 0 });
+    expect(uploaded.requests.upload).toBe(1_000_000);
+    expect(uploaded.requests.uploadEur).toBeCloseTo(1000 * s3.putEurPerThousand, 3);
+    expect(uploaded.totalEur).toBe(inPlace.totalEur);
+    // A PUT costs more than a GET, and regions differ: Frankfurt above Ireland.
+    expect(s3.putEurPerThousand).toBeGreaterThan(s3.getEurPerThousand);
+    expect(s3RequestPrices('eu-central-1').getEurPerThousand).toBeGreaterThan(s3RequestPrices('eu-west-1').getEurPerThousand);
+    expect(requestCost(0, 0, s3)).toEqual({ scan: 0, scanEur: 0, upload: 0, uploadEur: 0 });
   });
 
   it('more nodes: a shorter step, a higher rate per hour', () => {

@@ -28,12 +28,13 @@ export function costPerMillion(s: FigureSources): string {
   const rows = TABLE_SIZES.map((n) => forecast(nodes, n));
   const million = rows.find((f) => f.images === 1_000_000) ?? forecast(nodes, 1_000_000);
   const m = (x: number) => fixed(x, x < 10 ? 1 : 0);
+  const uploadEur = emrForecaster(p, throughput, engine, WORKER_PEAK_RSS_MB_BY_ENGINE[engine], undefined, true)(nodes, 1e6).requests.uploadEur;
   return [
     `Forecast on the \`emr\` profile (${describeCluster(p)}, engine ${engine}, ${fixed(million.eurPerHour, 2)} EUR per hour): ` +
       `**${eur(perMillion(million))} per million images** for a run of ${count(1e6)} images (${m(million.totalMinutes)} min from provisioning to teardown).`,
     '',
     table(
-      ['images', 'provisioning + bootstrap, min', 'step, min (tasks)', 'teardown, min', 'total, min', 'EUR', 'EUR per million images'],
+      ['images', 'provisioning + bootstrap, min', 'step, min (tasks)', 'teardown, min', 'total, min', 'EUR', 'of it S3 requests, EUR', 'EUR per million images'],
       rows.map((f) => [
         count(f.images),
         m(f.phases.provisioning.minutes + f.phases.bootstrap.minutes),
@@ -41,6 +42,7 @@ export function costPerMillion(s: FigureSources): string {
         m(f.phases.teardown.minutes),
         m(f.totalMinutes),
         fixed(f.totalEur, 2),
+        fixed(f.requests.scanEur, 2),
         fixed(perMillion(f), 2),
       ]),
     ),
@@ -48,7 +50,10 @@ export function costPerMillion(s: FigureSources): string {
     `Assumptions, each stated once in the code: an EMR vCPU runs at ${VCPU_DERATE} of a core of the machine the throughput profile was ` +
       `measured on (${throughput.machine.cores} cores of ${throughput.machine.cpuModel}, ${date(throughput.measuredAt)}; \`forecast/assumptions.ts\`); ` +
       `provisioning ${EMR_PHASE_MINUTES.provisioning}, bootstrap ${EMR_PHASE_MINUTES.bootstrap} and teardown ${EMR_PHASE_MINUTES.teardown} min whatever the input ` +
-      '(`forecast/emr.ts`). A real `npm run promote -- --yes` records predicted and actual phase times side by side.',
+      `(\`forecast/emr.ts\`); ${million.assumptions.scanS3RequestsPerImage} S3 requests per image read (2 HEAD + 1 GET, counted by ` +
+      '`pipeline/bench/s3a_probe.py`), at S3\'s price per 1,000 requests in the region (`emr/prices.ts`). Uploading a local folder adds ' +
+      `one PUT per image, once, not in the table: ${eur(uploadEur)} per million images. ` +
+      'A real `npm run promote -- --yes` records predicted and actual phase times side by side.',
     '',
     sourceLine(`\`emrForecaster\` (the plan's forecast) on the \`emr\` profile and \`${THROUGHPUT_PROFILE_FILE}\``),
   ].join('\n');
