@@ -52,6 +52,8 @@ export interface SubmitPlanInput {
    * machine (native backend): repeated local runs then skip TensorFlow and the conversion. Absent: no cache.
    */
   modelCache?: string;
+  /** Images in the input when known (a local folder mirrored to the bucket); it picks the JVM's JIT (localJvmOptions). */
+  images?: number;
 }
 
 export interface SubmitPlan {
@@ -66,12 +68,21 @@ export interface SubmitPlan {
 export const REDACTED = '<redacted>';
 
 /**
- * JVM options for the local profiles' driver and executors: C1 only (no C2). A local run is a short-lived JVM on
- * a few cores, where C2's background compilation competes with the Python workers for those cores: measured on 2
- * cores, 3,120 images, C2 compiler threads used 26 CPU-s of a 55 s job; with C1 only, 3.5 CPU-s and the job took
- * 46 to 50 s instead of 55 (bench-results/end-to-end.json). EMR's long-lived executors keep the JVM's default.
+ * JVM options for the local profiles' driver and executors: C1 only (no C2) for a small input. A short local run is
+ * a short-lived JVM on a few cores, where C2's background compilation competes with the Python workers for those
+ * cores: measured on 2 cores, 3,120 images, C2 compiler threads used 26 CPU-s of a 55 s job; with C1 only, 3.5
+ * CPU-s and the job took 46 to 50 s instead of 55 (bench-results/end-to-end.json); again on 2026-12-05, job step
+ * 44 and 46 s with C1 only, 55 and 49 s with C2. A long run repays C2: at 24,960 images the job took 213 s with C1
+ * only and 199 / 207 s with C2 (its write stage 24 s against 10 / 13 s: Parquet and CSV encoding is JVM work).
+ * Hence C1 only below C2_FROM_IMAGES images or when the count is unknown (an s3:// input used in place), the
+ * JVM's default above. EMR's long-lived executors keep the JVM's default.
  */
 export const LOCAL_JVM_OPTIONS = '-XX:TieredStopAtLevel=1';
+export const C2_FROM_IMAGES = 10_000;
+
+export function localJvmOptions(images: number | undefined): string | undefined {
+  return images !== undefined && images >= C2_FROM_IMAGES ? undefined : LOCAL_JVM_OPTIONS;
+}
 
 function sparkConf(input: SubmitPlanInput): [string, string][] {
   const { s3, tools, profile, job } = input;
@@ -94,9 +105,9 @@ function sparkConf(input: SubmitPlanInput): [string, string][] {
     ['spark.sql.execution.arrow.maxRecordsPerBatch', String(job.arrowBatchSize)],
     // The runner shows progress from the scheduler's log lines; the console bar would fill driver.log with \r.
     ['spark.ui.showConsoleProgress', 'false'],
-    ['spark.driver.extraJavaOptions', LOCAL_JVM_OPTIONS],
-    ['spark.executor.extraJavaOptions', LOCAL_JVM_OPTIONS],
   ];
+  const jvmOptions = localJvmOptions(input.images);
+  if (jvmOptions) conf.push(['spark.driver.extraJavaOptions', jvmOptions], ['spark.executor.extraJavaOptions', jvmOptions]);
   if (profile.kind === 'cluster') {
     // One executor per worker, using all of it: a bigger request than a worker offers would wait forever.
     conf.push(

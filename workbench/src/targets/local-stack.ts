@@ -118,6 +118,7 @@ export function localStackTarget(cfg: WorkbenchConfig, ctx: RunContext, opts: Lo
     weights: plan.weights.spec,
     runId: plan.runId,
     modelCache,
+    images: plan.upload?.request.items.length,
   });
   // The driver of the native backend runs on this machine: its converted-model cache lives beside the others.
   // One folder per release: a model converted under one release's libraries is never served to another's.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { JobSchema, type ClusterProfile, type LocalProfile } from '../../src/config/schema.js';
-import { buildSubmitPlan, childEnv, formatSubmitPlan, REDACTED, type SubmitPlanInput } from '../../src/job/submit-plan.js';
+import { buildSubmitPlan, C2_FROM_IMAGES, childEnv, formatSubmitPlan, localJvmOptions, REDACTED, type SubmitPlanInput } from '../../src/job/submit-plan.js';
 
 const SECRET = 'S3cr3t-generated-xyz';
 const ACCESS = 'AKgeneratedkey';
@@ -77,6 +77,15 @@ describe('buildSubmitPlan', () => {
       '--artifact-sha256', 'abc123',
       '--release', 'emr-7.13.0',
     ]);
+  });
+
+  it('runs the JVM with C1 only for a small or unknown input, with its default JIT from C2_FROM_IMAGES images', () => {
+    const javaOptions = (images?: number) => buildSubmitPlan(input({ images })).args.filter((a) => a.includes('extraJavaOptions'));
+    const c1 = ['spark.driver.extraJavaOptions=-XX:TieredStopAtLevel=1', 'spark.executor.extraJavaOptions=-XX:TieredStopAtLevel=1'];
+    expect(javaOptions()).toEqual(c1);
+    expect(javaOptions(C2_FROM_IMAGES - 1)).toEqual(c1);
+    expect(javaOptions(C2_FROM_IMAGES)).toEqual([]);
+    expect(localJvmOptions(99_840)).toBeUndefined();
   });
 
   it('keeps credentials out of the arguments and puts them in the environment', () => {
