@@ -16,10 +16,10 @@ import { joinKey, s3Uri as s3UriOf, toEmrUri } from '../storage/s3-uri.js';
 import type { LocalFile } from '../storage/upload-plan.js';
 import { assertEuRegion } from './region-guard.js';
 import { releaseFor, type EmrRelease } from './releases.js';
-import { assertWithinBudget, estimateCost, s3RequestPrices, withS3Requests, type CostEstimate, type PricedGroup, type S3RequestPrices } from './prices.js';
+import { assertWithinBudget, estimateCost, s3RequestPrices, withS3Requests, type CostEstimate, type PricedGroup } from './prices.js';
 import { deriveSparkSizing, FEATURIZE_WORKER_PEAK_RSS_MB, type SparkSizing } from './sizing.js';
 import { assertForecastWithinBudget, chooseCoreNodes, MAX_CORE_NODES } from '../forecast/auto-nodes.js';
-import { forecastEmr, waitLimitMinutes, type EmrForecast } from '../forecast/emr.js';
+import { forecastEmr, waitLimitMinutes, type EmrForecast, type S3RequestRates } from '../forecast/emr.js';
 import type { Engine, ThroughputProfile } from '../forecast/profile.js';
 import { TABLE_SIZES } from '../forecast/table.js';
 import { ARTIFACT_TAG, CLONE_TAG, IDENTITY_TAG, OWNER_TAG, RUN_ID_TAG } from './tags.js';
@@ -191,7 +191,7 @@ export function emrForecaster(profile: EmrProfile, throughput: ThroughputProfile
 }
 
 /** The core group, the whole cluster's EUR per hour and S3's request prices: what forecast/emr.ts needs of a cluster. */
-export function pricedCluster(region: EuRegion, groups: PricedGroup[]): { core: { instanceType: string; count: number }; eurPerHour: number; s3: S3RequestPrices } {
+export function pricedCluster(region: EuRegion, groups: PricedGroup[]): { core: { instanceType: string; count: number }; eurPerHour: number; s3: S3RequestRates } {
   const core = groups.find((g) => g.role === 'CORE');
   if (!core) throw new Error('the instance groups have no CORE group');
   return { core, eurPerHour: estimateCost({ region, groups, minutes: 60, idleTimeoutMinutes: 0 }).eurPerHour, s3: s3RequestPrices(region) };

@@ -10,6 +10,7 @@
  */
 import { PlanRefusedError } from '../errors.js';
 import type { EuRegion } from '../config/schema.js';
+import type { S3RequestRates } from '../forecast/emr.js';
 
 export const PRICE_TABLE = {
   date: '2026-11-25',
@@ -96,13 +97,8 @@ function priceOf(instanceType: string, region: EuRegion): { ec2: number; emr: nu
   return { ec2, emr };
 }
 
-/** What S3 charges per 1,000 requests in a region, EUR (the forecast takes it as a value: forecast/ imports nothing of emr/). */
-export interface S3RequestPrices {
-  putEurPerThousand: number;
-  getEurPerThousand: number;
-}
-
-export function s3RequestPrices(region: EuRegion): S3RequestPrices {
+/** What S3 charges per 1,000 requests in a region, EUR, in the shape the forecast takes as a value. */
+export function s3RequestPrices(region: EuRegion): S3RequestRates {
   const { put, get } = PRICE_TABLE.s3UsdPerThousandRequests;
   return { putEurPerThousand: round(put[region] * PRICE_TABLE.usdToEur, 6), getEurPerThousand: round(get[region] * PRICE_TABLE.usdToEur, 6) };
 }

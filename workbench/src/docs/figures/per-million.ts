@@ -24,11 +24,11 @@ export function costPerMillion(s: FigureSources): string {
   const p = s.emrProfile();
   const engine = s.engine();
   const nodes = coreNodesOf(p);
-  const forecast = emrForecaster(p, throughput, engine, WORKER_PEAK_RSS_MB_BY_ENGINE[engine]);
+  // As a local folder's run: the upload's PUTs come out beside each row (not in its total).
+  const forecast = emrForecaster(p, throughput, engine, WORKER_PEAK_RSS_MB_BY_ENGINE[engine], undefined, true);
   const rows = TABLE_SIZES.map((n) => forecast(nodes, n));
   const million = rows.find((f) => f.images === 1_000_000) ?? forecast(nodes, 1_000_000);
   const m = (x: number) => fixed(x, x < 10 ? 1 : 0);
-  const uploadEur = emrForecaster(p, throughput, engine, WORKER_PEAK_RSS_MB_BY_ENGINE[engine], undefined, true)(nodes, 1e6).requests.uploadEur;
   return [
     `Forecast on the \`emr\` profile (${describeCluster(p)}, engine ${engine}, ${fixed(million.eurPerHour, 2)} EUR per hour): ` +
       `**${eur(perMillion(million))} per million images** for a run of ${count(1e6)} images (${m(million.totalMinutes)} min from provisioning to teardown).`,
@@ -52,7 +52,7 @@ export function costPerMillion(s: FigureSources): string {
       `provisioning ${EMR_PHASE_MINUTES.provisioning}, bootstrap ${EMR_PHASE_MINUTES.bootstrap} and teardown ${EMR_PHASE_MINUTES.teardown} min whatever the input ` +
       `(\`forecast/emr.ts\`); ${million.assumptions.scanS3RequestsPerImage} S3 requests per image read (2 HEAD + 1 GET, counted by ` +
       '`pipeline/bench/s3a_probe.py`), at S3\'s price per 1,000 requests in the region (`emr/prices.ts`). Uploading a local folder adds ' +
-      `one PUT per image, once, not in the table: ${eur(uploadEur)} per million images. ` +
+      `one PUT per image, once, not in the table: ${eur(million.requests.uploadEur)} per million images. ` +
       'A real `npm run promote -- --yes` records predicted and actual phase times side by side.',
     '',
     sourceLine(`\`emrForecaster\` (the plan's forecast) on the \`emr\` profile and \`${THROUGHPUT_PROFILE_FILE}\``),
