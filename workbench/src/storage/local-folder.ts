@@ -5,13 +5,24 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { isImageFile, type LocalFile } from './upload-plan.js';
 
-export async function md5File(absPath: string): Promise<string> {
+/**
+ * Files up to this size are read whole to be hashed, larger ones streamed. A stream costs about 0.5 ms of CPU per
+ * file in set-up alone: scanning 99,840 sample images (5 kB each) took 47 s streamed, most of a large run's time
+ * before the job.
+ */
+export const WHOLE_READ_MAX_BYTES = 1024 * 1024;
+
+/** Files stat'ed and hashed at once: keeps libuv's thread pool busy while the event loop hashes. */
+const SCAN_CONCURRENCY = 16;
+
+export async function md5File(absPath: string, size?: number): Promise<string> {
   const hash = createHash('md5');
+  if (size !== undefined && size <= WHOLE_READ_MAX_BYTES) return hash.update(await readFile(absPath)).digest('hex');
   await pipeline(createReadStream(absPath), hash);
   return hash.digest('hex');
 }
@@ -20,22 +31,32 @@ export async function md5File(absPath: string): Promise<string> {
 export async function describeFile(file: string, relPath = path.basename(file)): Promise<LocalFile> {
   const absPath = path.resolve(file);
   const { size } = await stat(absPath);
-  return { relPath, absPath, size, md5: await md5File(absPath) };
+  return { relPath, absPath, size, md5: await md5File(absPath, size) };
 }
 
 /** Every non-hidden file under `dir`, sorted by relative path; MD5 for images only ('' for the others). */
 export async function scanLocalFolder(dir: string, signal?: AbortSignal): Promise<LocalFile[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const files: LocalFile[] = [];
+  const found: { relPath: string; absPath: string }[] = [];
   for (const e of entries) {
-    signal?.throwIfAborted();
     if (!e.isFile()) continue;
     const absPath = path.join(e.parentPath, e.name);
     const relPath = path.relative(dir, absPath).split(path.sep).join('/');
     if (relPath.split('/').some((part) => part.startsWith('.'))) continue;
-    const { size } = await stat(absPath);
-    files.push({ relPath, absPath, size, md5: isImageFile(relPath) ? await md5File(absPath) : '' });
+    found.push({ relPath, absPath });
   }
+  const files: LocalFile[] = new Array(found.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < found.length) {
+      signal?.throwIfAborted();
+      const i = next++;
+      const { relPath, absPath } = found[i]!;
+      const { size } = await stat(absPath);
+      files[i] = { relPath, absPath, size, md5: isImageFile(relPath) ? await md5File(absPath, size) : '' };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SCAN_CONCURRENCY, found.length) }, lane));
   return files.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
 }
 

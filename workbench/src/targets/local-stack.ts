@@ -202,7 +202,7 @@ export function localStackTarget(cfg: WorkbenchConfig, ctx: RunContext, opts: Lo
       } else if (plan.upload) {
         const { request, ignored } = plan.upload;
         const label = `upload ${displayPath(plan.input.dir, opts.cwd)} -> s3://${bucket}/${request.mirror[0]}`;
-        await timer.time('upload', () => syncUploads(s3, { ...request, bucket }, { out, signal, label, ignored }));
+        await timer.time('upload', () => syncUploads(s3, { ...request, bucket }, { out, signal, label, ignored, archives: true }));
       }
 
       // The run folder exists from the moment the job starts: driver.log is in it.

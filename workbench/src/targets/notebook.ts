@@ -63,7 +63,7 @@ export async function prepareNotebook(cfg: WorkbenchConfig, ctx: RunContext, o: 
   const files = o.perClass > 0 ? perClassSubset(all, o.perClass) : all;
   const prefix = `${cfg.storage.inputsPrefix}/notebook-${path.basename(input)}-${o.perClass > 0 ? o.perClass : 'all'}/`;
   const request: UploadRequest = { bucket: stack.s3.bucket, items: files.map((file) => ({ file, key: prefix + file.relPath })), mirror: [prefix] };
-  await syncUploads(s3, request, { out, signal, label: `notebook input: ${files.length} images of ${input} -> s3://${stack.s3.bucket}/${prefix}` });
+  await syncUploads(s3, request, { out, signal, label: `notebook input: ${files.length} images of ${input} -> s3://${stack.s3.bucket}/${prefix}`, archives: true });
 
   const id = newRunId();
   const privateDir = await mkdtemp(path.join(tmpdir(), 'fruits-notebook-'));

@@ -52,6 +52,7 @@ export async function startRehearsalStorage(
   const s3 = createS3Client(s3Access);
   ctx.stack.defer(() => s3.destroy(), 's3 client');
   out.info(`rehearsal: s3://${bucket}/ is served by MinIO at ${stack.s3.endpoint}`);
+  // Single PUTs, as the EMR executor sends them to AWS S3 (no `archives`): the rehearsal stands in for that upload.
   await syncUploads(s3, o.uploads, { out, signal, label: `upload to s3://${bucket}/ (MinIO)` });
   return { s3, endpoint: stack.s3.endpoint, accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey, stateDir: path.resolve(cfg.root, stackCfg.stack.stateDir) };
 }
