@@ -4,8 +4,10 @@
  * hard links in the cache folder, outside the clone). Per size it records the whole command's seconds and
  * images/s, the job step's wall time (spark-submit), the job's stages and task count (manifest), and the peak
  * RSS of the driver JVM, the driver's Python, one executor and one Python worker (bench/process-peaks.ts; in
- * local mode the executor is the driver JVM). Then the issue's goals as ratios, printed met / not met: a bench
- * measures, it never fails on a number.
+ * local mode the executor is the driver JVM), and where the machine's CPU went during the whole command: CPU
+ * seconds per role (the job's processes, MinIO, this Node process, any other child) next to the machine's busy
+ * and available CPU, and per image. Then the issue's goals as ratios, printed met / not met: a bench measures, it
+ * never fails on a number.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,7 +16,7 @@ import type { WorkbenchConfig } from '../config/schema.js';
 import { parseInputSpec } from '../config/specs.js';
 import { withScope } from '../lifecycle.js';
 import { runOnLocalStack } from '../targets/local-stack.js';
-import { sampleProcessPeaks, type ProcessPeaks } from './process-peaks.js';
+import { CPU_ROLES, sampleProcessPeaks, type CpuRole, type CpuUsage, type ProcessSample } from './process-peaks.js';
 
 /** Copies of the 390-image shared sample: 3,120, 24,960 and 99,840 images. The last is skipped by --skip-largest. */
 export const SCALE_COPIES = [8, 64, 256] as const;
@@ -45,6 +47,24 @@ export interface ScaleSize {
     python_workers_seen: number;
     note: string;
   };
+  /** null off Linux (no /proc). */
+  cpu: ScaleCpu | null;
+}
+
+/** Where the machine's CPU went during the whole command, CPU seconds (one core busy for one second = 1). */
+export interface ScaleCpu {
+  window_s: number;
+  cores: number;
+  /** window_s * cores: all the CPU the machine had. */
+  capacity_s: number;
+  /** Busy CPU of the whole machine (every process, ours or not), /proc/stat. */
+  machine_busy_s: number;
+  /** Sum of by_role_s: machine_busy_s minus this is CPU the roles do not cover (other work on the machine, kernel). */
+  tracked_s: number;
+  by_role_s: Partial<Record<CpuRole, number>>;
+  /** by_role_s per image, in core-milliseconds. */
+  core_ms_per_image: Partial<Record<CpuRole, number>>;
+  note: string;
 }
 
 export interface Goal {
@@ -86,7 +106,7 @@ export async function benchScaleSize(cfg: WorkbenchConfig, ctx: RunContext, o: {
   };
   const sampler = sampleProcessPeaks();
   const t0 = performance.now();
-  let peaks: ProcessPeaks;
+  let sample: ProcessSample;
   let outcome;
   try {
     outcome = await withScope((scope) => runOnLocalStack(runCfg, { ...scope, out: ctx.out, env: ctx.env }, { keep: false, inputSource: '--input', cwd: cfg.root }), {
@@ -94,8 +114,9 @@ export async function benchScaleSize(cfg: WorkbenchConfig, ctx: RunContext, o: {
       log: (l) => ctx.out.info(l),
     });
   } finally {
-    peaks = sampler.stop();
+    sample = sampler.stop();
   }
+  const peaks = sample.peaks;
   const commandS = (performance.now() - t0) / 1000;
   const m = outcome.manifest as typeof outcome.manifest & { engine?: { name?: string; model_cache?: string } };
   const stages = Object.fromEntries(Object.entries(m.timings_s).filter(([k]) => k !== 'total'));
@@ -127,6 +148,35 @@ export async function benchScaleSize(cfg: WorkbenchConfig, ctx: RunContext, o: {
         ? 'local mode (local[*]): the executor is the driver JVM, so executor_mb is the driver JVM\'s peak; peaks are VmHWM sampled every 0.5 s from /proc'
         : 'peaks are VmHWM sampled every 0.5 s from /proc; executor_mb is the largest executor JVM',
     },
+    cpu: sample.cpu ? scaleCpu(sample.cpu, images) : null,
+  };
+}
+
+const round2 = (x: number) => Number(x.toFixed(2));
+
+/** CPU seconds per role as core-milliseconds per image, in CPU_ROLES order. */
+export function coreMsPerImage(byRoleS: Partial<Record<CpuRole, number>>, images: number): Partial<Record<CpuRole, number>> {
+  const out: Partial<Record<CpuRole, number>> = {};
+  for (const r of CPU_ROLES) if (byRoleS[r] !== undefined && images > 0) out[r] = round2((byRoleS[r] * 1000) / images);
+  return out;
+}
+
+/** The sampler's CPU figures as written to scale.json: rounded, roles in CPU_ROLES order, plus totals and per image. */
+export function scaleCpu(u: CpuUsage, images: number): ScaleCpu {
+  const byRole: Partial<Record<CpuRole, number>> = {};
+  for (const r of CPU_ROLES) if (u.byRoleS[r] !== undefined) byRole[r] = round2(u.byRoleS[r]);
+  return {
+    window_s: Number(u.windowS.toFixed(1)),
+    cores: u.cores,
+    capacity_s: Number((u.windowS * u.cores).toFixed(1)),
+    machine_busy_s: Number(u.machineBusyS.toFixed(1)),
+    tracked_s: Number(Object.values(u.byRoleS).reduce((a, b) => a + b, 0).toFixed(1)),
+    by_role_s: byRole,
+    core_ms_per_image: coreMsPerImage(u.byRoleS, images),
+    note:
+      'CPU seconds (user+system) per role over the whole command: /proc/<pid>/stat sampled every 0.5 s (a process that exits loses ' +
+      'at most its last 0.5 s), workbench-node from process.cpuUsage(); machine_busy_s from /proc/stat, every process on the machine; ' +
+      'capacity_s = window_s x cores',
   };
 }
 
@@ -157,11 +207,21 @@ export function formatGoal(g: Goal): string {
   return `${g.what}: ${g.value === null ? '-' : `${g.value}x`} (goal ${g.kind === 'min' ? '>=' : '<='} ${g.threshold}x): ${verdict}`;
 }
 
+/** The size's figures; a second, indented line says where the CPU went. */
 export function formatScaleSize(s: ScaleSize): string {
   const mb = (x: number | null) => (x === null ? '-' : `${x} MiB`);
   return (
     `${s.images.toLocaleString('en-US')} images: command ${s.command_s} s (${s.command_images_per_s} images/s), job step ${s.job_step_s} s ` +
     `(${s.job_images_per_s} images/s), ${s.tasks ?? '?'} tasks; peak RSS driver JVM ${mb(s.memory.driver_jvm_mb)}, driver Python ${mb(s.memory.driver_python_mb)}, ` +
-    `executor ${mb(s.memory.executor_mb)}, Python worker ${mb(s.memory.python_worker_mb)}`
+    `executor ${mb(s.memory.executor_mb)}, Python worker ${mb(s.memory.python_worker_mb)}\n  ${formatScaleCpu(s.cpu)}`
   );
+}
+
+/** One line: the machine's CPU, then each role's CPU seconds and core-ms per image, largest first. */
+export function formatScaleCpu(c: ScaleCpu | null): string {
+  if (!c) return 'cpu: not measured (no /proc)';
+  const roles = Object.entries(c.by_role_s)
+    .sort(([, a], [, b]) => b - a)
+    .map(([r, sec]) => `${r} ${sec} s (${c.core_ms_per_image[r as CpuRole]} core-ms/image)`);
+  return `cpu: ${c.window_s} s x ${c.cores} cores = ${c.capacity_s} core-s, machine busy ${c.machine_busy_s} core-s, tracked ${c.tracked_s}: ${roles.join(', ')}`;
 }

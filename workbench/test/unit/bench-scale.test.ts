@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classify } from '../../src/bench/process-peaks.js';
-import { formatGoal, jobStepSeconds, scaleGoals, type ScaleSize } from '../../src/bench/scale.js';
+import { classify, cpuByRole, parseMachineBusyS, parsePidStat } from '../../src/bench/process-peaks.js';
+import { coreMsPerImage, formatGoal, formatScaleCpu, jobStepSeconds, scaleCpu, scaleGoals, type ScaleSize } from '../../src/bench/scale.js';
 import { checkForecast, forecastRehearsalStep, formatForecastCheck } from '../../src/forecast/rehearsal.js';
 import { comparePhases } from '../../src/forecast/emr-actuals.js';
 import { testProfile } from './forecast-fixtures.js';
@@ -19,6 +19,7 @@ const size = (images: number, rate: number, driverMb: number, workerMb: number):
   tasks: 2,
   counts: { inputs: images, featurized: images, errors: 0 },
   memory: { driver_jvm_mb: driverMb, driver_python_mb: 100, executor_mb: driverMb, python_worker_mb: workerMb, python_workers_seen: 2, note: '' },
+  cpu: null,
 });
 
 describe('scale bench helpers', () => {
@@ -41,7 +42,7 @@ describe('scale bench helpers', () => {
     expect(scaleGoals([size(3120, 50, 1000, 900)], null).every((g) => g.met === null && g.value === null)).toBe(true);
   });
 
-  it('classifies the process tree: driver JVM, its Python, the daemon\'s workers, executors', () => {
+  it('classifies the process tree: driver JVM, its Python, the daemon\'s workers, executors, MinIO, any other descendant', () => {
     const procs = [
       { pid: 10, ppid: 1, cmd: 'node cli.js bench' },
       { pid: 11, ppid: 10, cmd: '/usr/bin/java -cp x org.apache.spark.deploy.SparkSubmit --master local[*] entry.py' },
@@ -50,9 +51,71 @@ describe('scale bench helpers', () => {
       { pid: 14, ppid: 13, cmd: '/venv/bin/python3 -m pyspark.daemon' },
       { pid: 15, ppid: 10, cmd: '/bin/minio server /data' },
       { pid: 16, ppid: 10, cmd: '/usr/bin/java -cp y org.apache.spark.executor.YarnCoarseGrainedExecutorBackend --driver-url x' },
+      { pid: 17, ppid: 10, cmd: '/bin/sh -c spark-submit x' },
+      { pid: 18, ppid: 17, cmd: '/root/.cache/fruits-workbench/bin/minio-RELEASE.2025/minio server /d --address 127.0.0.1:9000' },
+      { pid: 19, ppid: 10, cmd: '/usr/bin/minio-client ls server' },
       { pid: 20, ppid: 1, cmd: '/usr/bin/java org.apache.spark.deploy.SparkSubmit (not ours)' },
+      { pid: 21, ppid: 1, cmd: '/bin/minio server /elsewhere (not ours)' },
     ];
-    expect(Object.fromEntries(classify(procs, 10))).toEqual({ 11: 'driver-jvm', 12: 'driver-python', 14: 'python-worker', 16: 'executor-jvm' });
+    expect(Object.fromEntries(classify(procs, 10))).toEqual({
+      11: 'driver-jvm',
+      12: 'driver-python',
+      13: 'other', // the daemon itself
+      14: 'python-worker',
+      15: 'minio',
+      16: 'executor-jvm',
+      17: 'other',
+      18: 'minio', // a grandchild is still ours
+      19: 'other',
+    });
+  });
+
+  it("reads a process's ppid and utime+stime (clock ticks of 1/100 s) from /proc/<pid>/stat, whatever its name holds", () => {
+    // Fields from 3: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime ...
+    const rest = 'S 42 42 42 0 -1 4194304 100 0 0 0 1234 566 9000 9000 20 0 1 0 1320771';
+    expect(parsePidStat(`4242 (java) ${rest}`)).toEqual({ ppid: 42, cpuS: 18 });
+    // A command name with spaces and parentheses does not shift the fields; children's cutime/cstime are not counted.
+    expect(parsePidStat(`4243 (a (b) c) ${rest}`)).toEqual({ ppid: 42, cpuS: 18 });
+  });
+
+  it("reads the machine's busy CPU from /proc/stat: user, nice, system, irq, softirq, steal; not idle, iowait or guest", () => {
+    const stat = 'cpu  1000 200 300 5000 700 10 20 30 400 0\ncpu0 500 100 150 2500 350 5 10 15 200 0\nintr 1 2 3\n';
+    expect(parseMachineBusyS(stat)).toBe(15.6);
+    expect(() => parseMachineBusyS('intr 1 2 3\n')).toThrow(/cpu line/);
+  });
+
+  it('sums CPU per role over its processes, counting only what each used inside the window', () => {
+    expect(
+      cpuByRole([
+        { role: 'python-worker', startS: 0, lastS: 40 },
+        { role: 'python-worker', startS: 0, lastS: 35.5 },
+        { role: 'minio', startS: 2, lastS: 7 }, // already running when the window opened
+        { role: 'other', startS: 0, lastS: 0 },
+      ]),
+    ).toEqual({ 'python-worker': 75.5, minio: 5, other: 0 });
+    expect(cpuByRole([])).toEqual({});
+  });
+
+  it('CPU per image in core-milliseconds, and the cpu figures scale.json records', () => {
+    expect(coreMsPerImage({ 'python-worker': 60, minio: 3.12 }, 3120)).toEqual({ 'python-worker': 19.23, minio: 1 });
+    expect(coreMsPerImage({ minio: 1 }, 0)).toEqual({});
+    const cpu = scaleCpu({ windowS: 56.44, cores: 2, machineBusyS: 100.04, byRoleS: { 'workbench-node': 3.111, other: 1, 'python-worker': 62.4, 'driver-jvm': 24 } }, 3120);
+    expect(cpu).toMatchObject({
+      window_s: 56.4,
+      cores: 2,
+      capacity_s: 112.9,
+      machine_busy_s: 100,
+      tracked_s: 90.5,
+      by_role_s: { 'python-worker': 62.4, 'driver-jvm': 24, 'workbench-node': 3.11, other: 1 },
+      core_ms_per_image: { 'python-worker': 20, 'driver-jvm': 7.69, 'workbench-node': 1, other: 0.32 },
+    });
+    // Roles in a fixed order, so sizes read alike in the JSON.
+    expect(Object.keys(cpu.by_role_s)).toEqual(['python-worker', 'driver-jvm', 'workbench-node', 'other']);
+    expect(formatScaleCpu(cpu)).toBe(
+      'cpu: 56.4 s x 2 cores = 112.9 core-s, machine busy 100 core-s, tracked 90.5: python-worker 62.4 s (20 core-ms/image), driver-jvm 24 s (7.69 core-ms/image), ' +
+        'workbench-node 3.11 s (1 core-ms/image), other 1 s (0.32 core-ms/image)',
+    );
+    expect(formatScaleCpu(null)).toMatch(/not measured/);
   });
 });
 
