@@ -78,9 +78,20 @@ export interface Scope {
  */
 export async function withScope<T>(
   body: (scope: Scope) => Promise<T>,
-  opts: { log?: (line: string) => void; handleSignals?: boolean } = {},
+  opts: {
+    log?: (line: string) => void;
+    handleSignals?: boolean;
+    /**
+     * The enclosing command's signal, for a scope nested in it (a bench runs a whole local run per size): its
+     * abort aborts this scope, so Ctrl-C stops the inner run instead of waiting for it to finish.
+     */
+    parent?: AbortSignal;
+  } = {},
 ): Promise<T> {
   const controller = new AbortController();
+  const onParentAbort = () => controller.abort(opts.parent!.reason);
+  if (opts.parent?.aborted) onParentAbort();
+  else opts.parent?.addEventListener('abort', onParentAbort, { once: true });
   const stack = new ResourceStack();
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const onSignal = (sig: NodeJS.Signals) => {
@@ -111,6 +122,7 @@ export async function withScope<T>(
   return result;
 
   function release() {
+    opts.parent?.removeEventListener('abort', onParentAbort);
     if (handle) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

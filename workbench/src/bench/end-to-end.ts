@@ -45,6 +45,7 @@ export async function benchEndToEnd(cfg: WorkbenchConfig, ctx: RunContext, tools
   const t0 = performance.now();
   const outcome = await withScope((scope) => runOnLocalStack(runCfg, { ...scope, out: ctx.out, env: ctx.env }, { keep: false, inputSource: '--input', cwd: cfg.root }), {
     handleSignals: false,
+    parent: ctx.signal,
     log: (l) => ctx.out.info(l),
   });
   const commandS = (performance.now() - t0) / 1000;

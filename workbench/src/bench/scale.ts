@@ -111,6 +111,7 @@ export async function benchScaleSize(cfg: WorkbenchConfig, ctx: RunContext, o: {
   try {
     outcome = await withScope((scope) => runOnLocalStack(runCfg, { ...scope, out: ctx.out, env: ctx.env }, { keep: false, inputSource: '--input', cwd: cfg.root }), {
       handleSignals: false,
+      parent: ctx.signal,
       log: (l) => ctx.out.info(l),
     });
   } finally {
