@@ -141,13 +141,27 @@ export function classify(procs: ProcInfo[], rootPid: number): Map<number, Proces
 }
 
 /**
+ * The role to record for a pid seen again. A new role wins when the process exec'd something else (a forked JVM
+ * becomes Python at exec: the last role is the one that did the work). Otherwise a specific role is never lost
+ * to 'other':
+ * - an exited process not yet reaped (a zombie) has an empty command line, so it classifies as 'other': each
+ *   Python worker does, between its exit and its daemon's wait();
+ * - when a pyspark.daemon or a JVM exits before its children, they are re-parented and no longer look like
+ *   workers, but their command line is unchanged.
+ */
+export function roleAfter(prev: { role: ProcessRole; cmd: string } | undefined, role: ProcessRole, cmd: string): ProcessRole {
+  if (!prev || role !== 'other') return role;
+  return cmd === '' || cmd === prev.cmd ? prev.role : role;
+}
+
+/**
  * Starts sampling the tree under `rootPid` (this process by default: workbench-node is always this process);
  * `stop()` returns the peaks and CPU per role.
  */
 export function sampleProcessPeaks(rootPid: number = process.pid, intervalMs = 500): { stop(): ProcessSample } {
-  // Per pid, the role last seen (a forked JVM becomes Python at exec: the last role is the one that did the work),
-  // the peak RSS, and its CPU when the window opened (processes already running then) and when last seen.
-  const seen = new Map<number, { role: ProcessRole; peak: number; startS: number; lastS: number }>();
+  // Per pid, its role (roleAfter), the peak RSS, and its CPU when the window opened (processes already running
+  // then) and when last seen.
+  const seen = new Map<number, { role: ProcessRole; cmd: string; peak: number; startS: number; lastS: number }>();
   let first = true;
   const sample = () => {
     let pids: number[];
@@ -157,14 +171,15 @@ export function sampleProcessPeaks(rootPid: number = process.pid, intervalMs = 5
       return; // not Linux
     }
     const procs = pids.map(readProc).filter((p) => p !== undefined);
-    const cpu = new Map(procs.map((p) => [p.pid, p.cpuS]));
+    const byPid = new Map(procs.map((p) => [p.pid, p]));
     for (const [pid, role] of classify(procs, rootPid)) {
-      const cpuS = cpu.get(pid) ?? 0;
+      const cpuS = byPid.get(pid)?.cpuS ?? 0;
+      const cmd = byPid.get(pid)?.cmd ?? '';
       const prev = seen.get(pid);
       // A process first seen after the window opened started inside it: all its CPU counts.
       const startS = prev?.startS ?? (first ? cpuS : 0);
       const mb = hwmMb(pid);
-      seen.set(pid, { role, peak: Math.max(prev?.peak ?? 0, mb ?? 0), startS, lastS: cpuS });
+      seen.set(pid, { role: roleAfter(prev, role, cmd), cmd: cmd || (prev?.cmd ?? ''), peak: Math.max(prev?.peak ?? 0, mb ?? 0), startS, lastS: cpuS });
     }
     first = false;
   };

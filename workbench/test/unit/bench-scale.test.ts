@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classify, cpuByRole, parseMachineBusyS, parsePidStat } from '../../src/bench/process-peaks.js';
+import { classify, cpuByRole, parseMachineBusyS, parsePidStat, roleAfter } from '../../src/bench/process-peaks.js';
 import { coreMsPerImage, formatGoal, formatScaleCpu, jobStepSeconds, scaleCpu, scaleGoals, type ScaleSize } from '../../src/bench/scale.js';
 import { checkForecast, forecastRehearsalStep, formatForecastCheck } from '../../src/forecast/rehearsal.js';
 import { comparePhases } from '../../src/forecast/emr-actuals.js';
@@ -68,6 +68,18 @@ describe('scale bench helpers', () => {
       18: 'minio', // a grandchild is still ours
       19: 'other',
     });
+  });
+
+  it('keeps a worker\'s role when it is re-parented (same command line), takes the new one after an exec', () => {
+    const worker = '/venv/bin/python3 -m pyspark.daemon';
+    // The daemon exited first: its worker now hangs off another process and classifies as 'other'.
+    expect(roleAfter({ role: 'python-worker', cmd: worker }, 'other', worker)).toBe('python-worker');
+    // A child forked from the driver JVM looks like the JVM until it execs Python.
+    expect(roleAfter({ role: 'driver-jvm', cmd: 'java -cp x org.apache.spark.deploy.SparkSubmit' }, 'other', worker)).toBe('other');
+    expect(roleAfter({ role: 'other', cmd: worker }, 'python-worker', worker)).toBe('python-worker');
+    expect(roleAfter(undefined, 'other', worker)).toBe('other');
+    // An exited worker not yet reaped (a zombie) has an empty command line.
+    expect(roleAfter({ role: 'python-worker', cmd: worker }, 'other', '')).toBe('python-worker');
   });
 
   it("reads a process's ppid and utime+stime (clock ticks of 1/100 s) from /proc/<pid>/stat, whatever its name holds", () => {
