@@ -72,6 +72,18 @@ export const ScaleResultSchema = z.object({
         tasks: z.number().int().nullable(),
         counts: z.object({ inputs: z.number(), featurized: z.number(), errors: z.number() }),
         memory: z.object({ driver_jvm_mb: mib, driver_python_mb: mib, executor_mb: mib, python_worker_mb: mib }),
+        /** Where the CPU went (bench/process-peaks.ts); absent in results written before it was recorded, null off Linux. */
+        cpu: z
+          .object({
+            window_s: z.number(),
+            cores: z.number(),
+            capacity_s: z.number(),
+            machine_busy_s: z.number(),
+            by_role_s: z.record(z.string(), z.number()),
+            core_ms_per_image: z.record(z.string(), z.number()),
+          })
+          .nullable()
+          .optional(),
       }),
     )
     .min(1),

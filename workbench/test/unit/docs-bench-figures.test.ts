@@ -50,6 +50,23 @@ describe('bench figure blocks', () => {
     expect(text).toContain('- driver ratio: not measured in this run (goal at most 1.5)');
   });
 
+  it('scale: a CPU table per size when the result has one, roles in the file\'s order, none when no size has it', () => {
+    const size = (images: number, cpu: unknown) => ({
+      images, engine: 'onnxruntime', command_s: 100, command_images_per_s: images / 100, job_step_s: 80, job_images_per_s: images / 80, tasks: 4,
+      counts: { inputs: images, featurized: images, errors: 0 }, memory: { driver_jvm_mb: 1000, driver_python_mb: 200, executor_mb: 1000, python_worker_mb: 900 }, cpu,
+    });
+    const cpu = { window_s: 100, cores: 2, capacity_s: 200, machine_busy_s: 180, by_role_s: { 'python-worker': 100, minio: 30 }, core_ms_per_image: { 'python-worker': 10, minio: 3 } };
+    const goals: unknown[] = [];
+    write('scale', { measured_at: '2026-12-04T11:00:00Z', machine, sizes: [size(10000, cpu), size(20000, null)], goals });
+    const text = scale(repoSources(root));
+    expect(text).toContain('| images | python-worker | minio | machine | machine busy |');
+    expect(text).toContain('| 10,000 | 10.00 | 3.00 | 18.00 | 90% |');
+    // The size without CPU figures has its main row only.
+    expect(text.split('\n').filter((l) => l.startsWith('| 20,000 |'))).toHaveLength(1);
+    write('scale', { measured_at: '2026-12-04T11:00:00Z', machine, sizes: [size(10000, undefined)], goals });
+    expect(scale(repoSources(root))).not.toContain('core-milliseconds');
+  });
+
   it('names the command that writes a missing result', () => {
     expect(scale(repoSources(root))).toContain('`npm run bench -- --only scale` writes `bench-results/scale.json`');
     expect(benchSummary(repoSources(root))).toContain('`npm run bench -- --only docker` writes `bench-results/docker.json`');

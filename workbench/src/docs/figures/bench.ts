@@ -81,11 +81,34 @@ export function scale(s: FigureSources): string {
     mb(z.memory.executor_mb),
     mb(z.memory.python_worker_mb),
   ]);
+  // CPU per image by role: what the job's processes, MinIO and the workbench cost, next to the machine's total.
+  const withCpu = r.sizes.filter((z) => z.cpu);
+  // The roles in the order the bench writes them (bench/process-peaks.ts CPU_ROLES), each once.
+  const roles = [...new Set(withCpu.flatMap((z) => Object.keys(z.cpu!.core_ms_per_image)))];
+  const cpuRows = withCpu.map((z) => {
+    const c = z.cpu!;
+    return [
+      count(z.images),
+      ...roles.map((role) => (c.core_ms_per_image[role] === undefined ? '-' : fixed(c.core_ms_per_image[role]!, 2))),
+      fixed((c.machine_busy_s * 1000) / z.images, 2),
+      `${fixed((100 * c.machine_busy_s) / c.capacity_s, 0)}%`,
+    ];
+  });
+  const cpu =
+    cpuRows.length > 0
+      ? [
+          '',
+          'Where the CPU went over the whole command, in core-milliseconds per image (CPU seconds per process role from /proc, sampled every 0.5 s; the machine column counts every process on it):',
+          '',
+          table(['images', ...roles, 'machine', 'machine busy'], cpuRows),
+        ]
+      : [];
   const goals = r.goals.map((g) => `- ${g.what}: ${g.value === null ? 'not measured in this run' : `${ratio(g.value)}, ${g.met ? 'met' : '**not met**'}`} (goal ${g.kind === 'min' ? 'at least' : 'at most'} ${g.threshold})`);
   return [
     `The local stack (\`npm run local\`, MinIO + S3A, Spark \`local[*]\`, engine ${[...new Set(r.sizes.map((z) => z.engine))].join(', ')}) on the shared sample replicated with distinct keys, ${measured(r)}:`,
     '',
     table(['images', 'whole command, s (images/s)', 'job step, s (images/s)', 'tasks', 'featurized', 'driver JVM, MiB', 'driver Python, MiB', 'executor, MiB', 'one Python worker, MiB'], rows),
+    ...cpu,
     '',
     'Goals (issue 20), same run:',
     ...goals,
