@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { forEachLimited } from './for-each-limited.js';
 import { isImageFile, type LocalFile } from './upload-plan.js';
 
 /**
@@ -45,18 +46,12 @@ export async function scanLocalFolder(dir: string, signal?: AbortSignal): Promis
     if (relPath.split('/').some((part) => part.startsWith('.'))) continue;
     found.push({ relPath, absPath });
   }
-  const files: LocalFile[] = new Array(found.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < found.length) {
-      signal?.throwIfAborted();
-      const i = next++;
-      const { relPath, absPath } = found[i]!;
-      const { size } = await stat(absPath);
-      files[i] = { relPath, absPath, size, md5: isImageFile(relPath) ? await md5File(absPath, size) : '' };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(SCAN_CONCURRENCY, found.length) }, lane));
+  const files: LocalFile[] = [];
+  await forEachLimited(found, SCAN_CONCURRENCY, async ({ relPath, absPath }) => {
+    signal?.throwIfAborted();
+    const { size } = await stat(absPath);
+    files.push({ relPath, absPath, size, md5: isImageFile(relPath) ? await md5File(absPath, size) : '' });
+  });
   return files.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
 }
 

@@ -21,6 +21,7 @@ import { CloudError } from '../errors.js';
 import type { Output } from '../terminal/index.js';
 import { planArchiveBatches } from './archive-batches.js';
 import { putArchive } from './archive-upload.js';
+import { forEachLimited } from './for-each-limited.js';
 import { listObjects } from './listing.js';
 import { md5File } from './local-folder.js';
 import { withRetry } from './retry.js';
@@ -44,26 +45,6 @@ const CONTENT_TYPES: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/
 
 function contentType(key: string): string {
   return CONTENT_TYPES[key.split('.').pop()!.toLowerCase()] ?? 'application/octet-stream';
-}
-
-/** Runs `worker` over `items` with at most `limit` in flight; stops starting new ones after the first failure. */
-async function forEachLimited<T>(items: T[], limit: number, worker: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (!failed && next < items.length) {
-      const item = items[next++]!;
-      try {
-        await worker(item);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  });
-  const results = await Promise.allSettled(lanes);
-  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (rejected) throw rejected.reason;
 }
 
 /** Bytes read from a file per chunk while it is uploaded: what one upload in flight holds in memory. */
