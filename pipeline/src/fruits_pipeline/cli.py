@@ -13,6 +13,7 @@ from .model import RANDOM_SPEC
 from .task_sizing import DEFAULT_IMAGES_PER_TASK, MAX_IMAGES_PER_TASK
 
 INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos")
+INPUT_FORMATS = ("images", "packed")  # image files, or Parquet files of them (pack.py, packed_input.py)
 DEFAULT_PCA_VARIANCE = 0.95
 FEATURE_DIM = 1280  # MobileNetV2 (alpha 1.0) global-average-pooled output
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -40,6 +41,7 @@ class JobParams:
     precision: str = DEFAULT_PRECISION  # f32 (parity-safe) | bf16 | int8 (opt-in, flagged not parity-safe)
     images_per_task: int = DEFAULT_IMAGES_PER_TASK  # sizes the tasks when partitions is 0 (task_sizing.py)
     release: str | None = None  # the EMR release label the artifact was packed for (recorded, changes nothing)
+    input_format: str = "images"  # images | packed (Parquet files of the images, pack.py): same rows, read faster
 
     def settings(self) -> dict:
         """The manifest's `settings` block: every argument that changes the computed result."""
@@ -127,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Featurize fruit images with MobileNetV2 (broadcast weights) and fit a Spark ML PCA.",
     )
     p.add_argument("--input", required=True, help="folder of images: file://, s3a:// or s3:// (recursive)")
+    p.add_argument("--input-format", choices=INPUT_FORMATS, default="images",
+                   help="images (default): image files under --input; packed: Parquet files of (key, label, content) "
+                        "written by `python -m fruits_pipeline.pack` (one object per few hundred images instead of one each)")
     p.add_argument("--output", required=True, help="output folder (its job outputs are replaced on rerun)")
     p.add_argument("--weights", required=True, type=_weights, help="imagenet | PATH-or-URI of a Keras weights file | random:SEED")
     k = p.add_mutually_exclusive_group()
@@ -187,4 +192,5 @@ def parse_args(argv: list[str]) -> JobParams:
         precision=a.precision,
         images_per_task=a.images_per_task,
         release=a.release,
+        input_format=a.input_format,
     )

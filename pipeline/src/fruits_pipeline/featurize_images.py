@@ -29,7 +29,7 @@ def featurize_all(spark: SparkSession, read: ImageInput, params: FeaturizeParams
     with session_confs(spark, read.scan_confs):
         scanned = featurize(read.images, params, broadcast_model, counter).persist(PERSISTED)
         rows = scanned.count()
-    if rows >= read.count:
+    if rows >= read.count or not read.scan_may_drop_files:  # too few packed rows: count_rows fails loudly
         return scanned
     extra = featurize(dropped_rows(read, scanned), params, broadcast_model, counter)
     everything = scanned.unionByName(extra).persist(PERSISTED)

@@ -53,6 +53,7 @@ class ReadParams:
     input_uri: str  # as given (normalized with a trailing '/')
     partitions: int = 0  # > 0: exactly this many tasks (--partitions); 0 = sized by work (task_sizing.py)
     images_per_task: int = DEFAULT_IMAGES_PER_TASK  # --images-per-task
+    input_format: str = "images"  # cli.INPUT_FORMATS: image files, or Parquet files of them (packed_input.py)
 
 
 def qualified_root(spark: SparkSession, uri: str) -> str:
@@ -79,6 +80,12 @@ class ImageInput:
     sizing: TaskSizing  # how the task count was chosen
     partitions: int  # the featurization tasks asked for; the scan yields that many (fewer when fewer images)
     scan_confs: dict[str, str]  # session confs that make the scan yield them: apply while planning and running
+    input_format: str = "images"  # "packed": rows come from Parquet files, where no file can be dropped
+
+    @property
+    def scan_may_drop_files(self) -> bool:
+        """binaryFile skips empty files (SPARK-26161, dropped_files.py); a Parquet row is never skipped."""
+        return self.input_format == "images"
 
     def listed_uris(self) -> DataFrame:
         """(uri) for every listed file, built on the JVM from the file index: the listing never passes through
@@ -164,6 +171,10 @@ def read_images(spark: SparkSession, params: ReadParams) -> ImageInput:
 
     Nothing is read here but the listing: the scan runs in the featurization pass, under `scan_confs`.
     """
+    if params.input_format == "packed":
+        from .packed_input import read_packed  # one concept per file: the Parquet layout lives there
+
+        return read_packed(spark, params)
     root = qualified_root(spark, params.input_uri)
     raw = (
         spark.read.format("binaryFile")

@@ -53,12 +53,15 @@ def run(spark: SparkSession, params: JobParams) -> dict:
     layout = OutputLayout(params.output_uri)
 
     with timer.stage("read"):
-        read = read_images(spark, ReadParams(params.input_uri, params.partitions, params.images_per_task))
+        read = read_images(spark, ReadParams(params.input_uri, params.partitions, params.images_per_task,
+                                              params.input_format))
         tasks = scan_tasks(spark, read) if read.count else 0  # 0: the job stops just below
     inputs = read.count
     if inputs == 0:
-        raise JobError(f"--input {params.input_uri}: no .jpg/.jpeg/.png files found (searched recursively)")
-    say(f"{inputs} images under {params.input_uri}, {tasks} featurization tasks "
+        what = "no images in its Parquet files" if read.input_format == "packed" else "no .jpg/.jpeg/.png files found (searched recursively)"
+        raise JobError(f"--input {params.input_uri}: {what}")
+    packed = " (packed)" if read.input_format == "packed" else ""
+    say(f"{inputs} images{packed} under {params.input_uri}, {tasks} featurization tasks "
         f"({read.sizing.mode}: {read.partitions} asked, {read.sizing.images_per_task} images per task, "
         f"{read.sizing.cores} cores)")
 
@@ -146,7 +149,7 @@ def run(spark: SparkSession, params: JobParams) -> dict:
         weights=weights,
         model=model,
         versions=library_versions(spark.version),
-        spark_info={"master": sc.master, "app_id": sc.applicationId, "default_parallelism": sc.defaultParallelism,
+        spark_info={"master": sc.master, "input_format": read.input_format, "app_id": sc.applicationId, "default_parallelism": sc.defaultParallelism,
                     "partitions": read.partitions, "task_sizing": read.sizing.mode,
                     "images_per_task": read.sizing.images_per_task, "featurize_tasks": tasks,
                     "moments_tree_depth": tree_depth(partials)},

@@ -18,6 +18,7 @@ export async function refreshThroughputProfile(root: string): Promise<{ file: st
       'throughput profile',
     );
   }
+  if (scaleMeasuredPacked(root)) throw packedScaleError();
   const scale = JSON.parse(readFileSync(scaleFile, 'utf8')) as ScaleFigures;
   const featurizeFile = path.join(dir, 'featurize.json');
   const featurize = existsSync(featurizeFile) ? (JSON.parse(readFileSync(featurizeFile, 'utf8')) as FeaturizeFigures) : undefined;
@@ -28,4 +29,31 @@ export async function refreshThroughputProfile(root: string): Promise<{ file: st
   const file = path.join(root, THROUGHPUT_PROFILE_FILE);
   writeFileSync(file, `${JSON.stringify(profile, null, 2)}\n`);
   return { file, profile };
+}
+
+/**
+ * The forecast prices EMR runs, which read images one object each: a scale bench measured on packed input (fewer
+ * S3 requests per image) would make them look cheaper than they are, so the profile is not derived from one.
+ */
+export function packedScaleError(): ConfigError {
+  return new ConfigError(
+    [
+      {
+        key: 'bench-results/scale.json',
+        message: 'measured with job.inputFormat packed; the throughput profile prices EMR runs, which read images',
+        fix: 'run `npm run bench -- --only scale --input-format images` to refresh the profile (bench-results/throughput-profile.json is left as it was)',
+      },
+    ],
+    'throughput profile',
+  );
+}
+
+/** Whether the committed scale.json was measured on packed input (then the profile is not refreshed from it). */
+export function scaleMeasuredPacked(root: string): boolean {
+  try {
+    const scale = JSON.parse(readFileSync(path.join(root, 'bench-results', 'scale.json'), 'utf8')) as { sizes?: { input_format?: string }[] };
+    return (scale.sizes ?? []).some((z) => z.input_format === 'packed');
+  } catch {
+    return false;
+  }
 }

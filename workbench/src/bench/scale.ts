@@ -7,12 +7,13 @@
  * local mode the executor is the driver JVM), and where the machine's CPU went during the whole command: CPU
  * seconds per role (the job's processes, MinIO, this Node process, any other child) next to the machine's busy
  * and available CPU, and per image. Then the issue's goals as ratios, printed met / not met: a bench measures, it
- * never fails on a number.
+ * never fails on a number. The runs read the input as job.inputFormat says (images, or packed: the host packs it
+ * into Parquet files first, a step of the whole command), recorded per size as input_format.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { RunContext } from '../context.js';
-import type { WorkbenchConfig } from '../config/schema.js';
+import type { InputFormat, WorkbenchConfig } from '../config/schema.js';
 import { parseInputSpec } from '../config/specs.js';
 import { withScope } from '../lifecycle.js';
 import { runOnLocalStack } from '../targets/local-stack.js';
@@ -26,9 +27,11 @@ export interface ScaleSize {
   copies: number;
   input: string;
   engine: string;
+  /** job.inputFormat of the run: images (one object per image) or packed (Parquet files packed on the host). */
+  input_format: InputFormat;
   /** The job's converted-model cache (manifest engine.model_cache): miss = the driver converted the model in this run. */
   model_cache: string;
-  /** The whole `npm run local` (stack start, mirror upload, job, download, report). */
+  /** The whole `npm run local` (stack start, packing when packed, mirror upload, job, download, report). */
   command_s: number;
   command_images_per_s: number;
   /** The job step alone: spark-submit's wall time as the workbench measured it (JVM start to exit). */
@@ -131,6 +134,7 @@ export async function benchScaleSize(cfg: WorkbenchConfig, ctx: RunContext, o: {
     copies: o.copies,
     input: o.input,
     engine: m.engine?.name ?? cfg.job.engine,
+    input_format: runCfg.job.inputFormat,
     model_cache: m.engine?.model_cache ?? 'off',
     command_s: Number(commandS.toFixed(1)),
     command_images_per_s: Number((images / commandS).toFixed(2)),

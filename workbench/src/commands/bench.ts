@@ -13,7 +13,9 @@
  * - scale (only when named: about half an hour): the local stack at 3,120, 24,960 and 99,840 images, memory
  *   peaks and the issue's goals (bench/scale.ts, bench-results/scale.json); --skip-largest stops at 24,960.
  * - profile (only when named; also after scale and featurize): bench-results/throughput-profile.json derived
- *   from scale.json and featurize.json (bench/profile-refresh.ts), what the promote forecast reads.
+ *   from scale.json and featurize.json (bench/profile-refresh.ts), what the promote forecast reads; never from a
+ *   scale.json measured with --input-format packed (EMR reads images).
+ * The whole-run benches read their input as job.inputFormat says (--input-format, WORKBENCH_INPUT_FORMAT).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -25,7 +27,7 @@ import { ensureSetup } from '../setup/index.js';
 import { sharedSampleImagesDir } from '../setup/shared.js';
 import { benchEndToEnd, replicatedSample } from '../bench/end-to-end.js';
 import { benchDocker, formatDockerBench, writeDockerResult } from '../bench/docker.js';
-import { refreshThroughputProfile } from '../bench/profile-refresh.js';
+import { packedScaleError, refreshThroughputProfile, scaleMeasuredPacked } from '../bench/profile-refresh.js';
 import { benchScaleSize, formatGoal, formatScaleSize, machineInfo, SCALE_COPIES, scaleGoals, type ScaleSize } from '../bench/scale.js';
 import { resolveWeights } from '../setup/weights.js';
 import { dockerProbe } from '../stack/backend-select.js';
@@ -41,10 +43,11 @@ export const command: CommandSpec = {
       .option('--batch-size <n>', 'model batch = the job\'s Arrow batch', '64')
       .option('--cores <n>', 'cores for every variant (default: all)')
       .option('--only <names>', 'comma-separated: featurize, end-to-end, docker, scale, profile (default: featurize, end-to-end, docker, those that can run)')
+      .option('--input-format <format>', 'images | packed: how the end-to-end, docker and scale runs read their input (default: job.inputFormat)')
       .option('--skip-largest', 'scale: stop at 24,960 images (skip the 99,840-image run, about 25 minutes here)');
   },
   async run({ options }, ctx) {
-    const cfg = ctx.loadConfig();
+    const cfg = ctx.loadConfig({ inputFormat: options.inputFormat as string | undefined });
     const tools = await ensureSetup(cfg, ctx.out, ctx.signal, ctx.env);
     const cwd = ctx.env.INIT_CWD ?? process.cwd();
     let input = options.input ? path.resolve(cwd, String(options.input)) : sharedSampleImagesDir(cfg.root, ctx.env);
@@ -137,7 +140,11 @@ export const command: CommandSpec = {
         }
       }
     }
-    if (wants('scale') || wants('profile') || (wants('featurize') && existsSync(path.join(outDir, 'scale.json')))) await refreshProfile(cfg.root, ctx, cwd);
+    if (wants('scale') || wants('profile') || (wants('featurize') && existsSync(path.join(outDir, 'scale.json')))) {
+      // A packed scale run measures the local stack only: the EMR forecast's profile keeps its images figures.
+      if (!wants('profile') && scaleMeasuredPacked(cfg.root)) ctx.out.warn(`bench: throughput profile not refreshed: ${packedScaleError().problems[0]!.message}`);
+      else await refreshProfile(cfg.root, ctx, cwd);
+    }
     return 0;
   },
 };

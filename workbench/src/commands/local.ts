@@ -1,6 +1,6 @@
 /**
  * `npm run local -- [--input DIR|URI] [--weights auto|imagenet|PATH|random:SEED] [--profile local|cluster]
- *                   [--backend auto|native|docker] [--keep] [--run-id ID] [--dry-run]`
+ *                   [--backend auto|native|docker] [--input-format images|packed] [--keep] [--run-id ID] [--dry-run]`
  *
  * Parses the flags, loads the config and runs the local-stack target (targets/local-stack.ts).
  */
@@ -16,6 +16,7 @@ interface LocalOptions {
   dryRun?: boolean;
   backend?: string;
   engine?: string;
+  inputFormat?: string;
 }
 
 export const command: CommandSpec = {
@@ -26,6 +27,7 @@ export const command: CommandSpec = {
       .option('--input <dir-or-uri>', `folder of images to upload, or an s3:// URI in the stack's bucket (default: job.input, ${SYNTHETIC_SAMPLE})`)
       .option('--weights <spec>', 'auto | imagenet | PATH to a Keras weights file | random:SEED (default: job.weights, auto)')
       .option('--engine <engine>', 'keras | openvino | onnxruntime: who runs the model on the executors (default: job.engine)')
+      .option('--input-format <format>', 'images | packed: packed packs a local input folder into Parquet files first, read by the job in a few objects (default: job.inputFormat, images)')
       .option('--backend <backend>', 'stack backend: auto (docker when an engine answers, else native) | native | docker')
       .option('--keep', 'leave the stack running after the run (npm run stop stops it; the next run reuses it)')
       .option('--run-id <id>', 'name of the run (default: UTC time + random suffix); an existing runs/<id>/ is replaced')
@@ -40,6 +42,7 @@ export const command: CommandSpec = {
       weights: o.weights !== undefined ? resolveFlagPath(o.weights, cwd) : undefined,
       backend: o.backend,
       engine: o.engine,
+      inputFormat: o.inputFormat,
     });
     const target = localStackTarget(cfg, ctx, { keep: Boolean(o.keep), runId: o.runId, inputSource: o.input !== undefined ? '--input' : 'job.input', cwd });
     const plan = await target.plan();

@@ -19,6 +19,8 @@ export interface ConfigOverrides {
   input?: string;
   weights?: string;
   engine?: string;
+  /** How the job reads its input: images | packed (job.inputFormat). */
+  inputFormat?: string;
   backend?: string;
   region?: string;
   budgetEur?: string | number;
@@ -37,6 +39,7 @@ export const ENV_VARS: Record<keyof ConfigOverrides, string> = {
   input: 'WORKBENCH_INPUT',
   weights: 'WORKBENCH_WEIGHTS',
   engine: 'WORKBENCH_ENGINE',
+  inputFormat: 'WORKBENCH_INPUT_FORMAT',
   backend: 'WORKBENCH_BACKEND',
   region: 'WORKBENCH_REGION',
   budgetEur: 'WORKBENCH_BUDGET_EUR',
@@ -124,10 +127,17 @@ export function loadConfig(opts: LoadOptions): WorkbenchConfig {
   if (overrides.input !== undefined) setPath(merged, 'job.input', overrides.input);
   if (overrides.weights !== undefined) setPath(merged, 'job.weights', overrides.weights);
   if (overrides.engine !== undefined) setPath(merged, 'job.engine', overrides.engine);
+  if (overrides.inputFormat !== undefined) setPath(merged, 'job.inputFormat', overrides.inputFormat);
   if (overrides.backend !== undefined) setPath(merged, 'stack.backend', overrides.backend);
 
   const parsed = FileConfigSchema.safeParse(merged);
-  if (!parsed.success) problems.push(...zodProblems(parsed.error));
+  if (!parsed.success) {
+    for (const p of zodProblems(parsed.error)) {
+      // A bad input format names where it was set (the flag or the env var) and the two values it may take.
+      if (p.key === 'job.inputFormat') problems.push({ ...p, key: origin.inputFormat ?? p.key, fix: 'images (one object per image) or packed (Parquet files packed on this machine; npm run local only)' });
+      else problems.push(p);
+    }
+  }
 
   const profileName = overrides.profile ?? (parsed.success ? parsed.data.defaultProfile : 'local');
   let profile: Profile | undefined;

@@ -52,10 +52,24 @@ export const SUPPORTED_PRECISIONS: Record<(typeof ENGINES)[number], readonly (ty
  */
 export const DEFAULT_IMAGES_PER_TASK = 6300;
 
+/**
+ * How the job reads its input (job --input-format): `images`, one object per image (binaryFile), or `packed`,
+ * Parquet files of (key, label, content) that the local stack packs on the host first (storage/pack-plan.ts):
+ * binaryFile costs three S3 requests per image, the largest CPU cost after the model at 100k images.
+ */
+export const INPUT_FORMATS = ['images', 'packed'] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+
 export const JobSchema = z
   .object({
     /** Local folder uploaded to the stack's bucket, or an s3:// / s3a:// URI used as is. */
     input: z.string().min(1).default('sample-data/fruits-synthetic'),
+    /**
+     * images | packed (INPUT_FORMATS): packed = the local stack packs a local input folder into Parquet files on
+     * the host and the job reads those; an s3:// input must then hold such files. npm run local only (the cloud
+     * targets, the rehearsals and the notebook refuse it). Flag: --input-format; env WORKBENCH_INPUT_FORMAT.
+     */
+    inputFormat: z.enum(INPUT_FORMATS, { error: `must be ${INPUT_FORMATS.join(' or ')}` }).default('images'),
     /** auto | imagenet | path or URI of a Keras weights file | random:SEED. `auto`: see setup/weights.ts. */
     weights: weightsSpec.default('auto'),
     imageSize: z.number().int().min(32).max(1024).default(224),

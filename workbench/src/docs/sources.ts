@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { loadConfig } from '../config/load.js';
-import type { EmrProfile, WorkbenchConfig } from '../config/schema.js';
+import { INPUT_FORMATS, type EmrProfile, type WorkbenchConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import { parseThroughputProfile, REFRESH_COMMAND, THROUGHPUT_PROFILE_FILE, type Engine, type ThroughputProfile } from '../forecast/profile.js';
 import { MachineSchema } from './machine.js';
@@ -63,6 +63,8 @@ export const ScaleResultSchema = z.object({
       z.object({
         images: z.number().int().positive(),
         engine: z.string(),
+        /** job.inputFormat of the run (images | packed); absent in results written before it was recorded (images). */
+        input_format: z.enum(INPUT_FORMATS).optional(),
         /** The converted-model cache (miss: this run converted the model itself); absent in results written before it was recorded. */
         model_cache: z.string().optional(),
         command_s: z.number(),

@@ -7,7 +7,7 @@ import type { Job } from '../config/schema.js';
 export interface JobArgsInput {
   /** What the job computes; input and weights come below, as the target names them. */
   job: Omit<Job, 'input' | 'weights'>;
-  /** Folder of images (s3a:// locally, s3:// on EMR). */
+  /** Folder of images (s3a:// locally, s3:// on EMR); with job.inputFormat packed, the folder of packed Parquet files. */
   input: string;
   /** Output folder. */
   output: string;
@@ -21,7 +21,10 @@ export interface JobArgsInput {
 
 export function jobArguments(a: JobArgsInput): string[] {
   if (a.weights === 'auto') throw new Error("jobArguments: resolve the 'auto' weights spec before building arguments");
-  const args = ['--input', a.input, '--output', a.output, '--weights', a.weights];
+  const args = ['--input', a.input];
+  // Only when packed: the images layout is the job's default, and its command line stays what it always was.
+  if (a.job.inputFormat === 'packed') args.push('--input-format', 'packed');
+  args.push('--output', a.output, '--weights', a.weights);
   if (a.job.pca.k === 'auto') args.push('--pca-variance', String(a.job.pca.varianceThreshold));
   else args.push('--pca-k', String(a.job.pca.k));
   if (a.job.pca.standardize) args.push('--pca-standardize');

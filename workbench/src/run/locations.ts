@@ -10,6 +10,14 @@ export function inputPrefix(inputsPrefix: string, folderName: string): string {
   return `${joinKey(inputsPrefix, folderName)}/`;
 }
 
+/**
+ * `<inputsPrefix>/<folder name>.packed/`: where the packed layout of a local folder is mirrored (job.inputFormat
+ * packed). A prefix of its own, so switching between the layouts neither removes nor uploads the other one again.
+ */
+export function packedInputPrefix(inputsPrefix: string, folderName: string): string {
+  return `${joinKey(inputsPrefix, `${folderName}.packed`)}/`;
+}
+
 /** `<runsPrefix>/<run id>/`: where the job writes. */
 export function outputPrefix(runsPrefix: string, runId: string): string {
   return `${joinKey(runsPrefix, runId)}/`;

@@ -44,6 +44,7 @@ import { kerasCacheFile, resolveWeights } from '../setup/weights.js';
 import { describeFile, scanImageFolder } from '../storage/local-folder.js';
 import { joinKey, toEmrUri } from '../storage/s3-uri.js';
 import { runRecord, writeRunRecord } from '../run/run-record.js';
+import { refusePackedInput } from './input-format.js';
 import { writeRunReport } from './run-report.js';
 import type { CloudTarget, RunOutcome } from './target.js';
 
@@ -142,6 +143,8 @@ export async function resolvePromoteWeights(cfg: WorkbenchConfig, ctx: RunContex
 type PromotePlanWeights = Parameters<typeof buildPromotePlan>[1]['weights'];
 
 export async function resolveInput(cfg: WorkbenchConfig, ctx: RunContext): Promise<PromoteInput> {
+  // Every promote plan starts here: EMR, Serverless and both rehearsals.
+  refusePackedInput(cfg, 'promote', 'promote (EMR, EMR Serverless and their rehearsals)');
   const input = cfg.job.input;
   if (input.kind === 's3') return { kind: 's3', uri: toEmrUri(input.uri) };
   if (!existsSync(input.dir)) {

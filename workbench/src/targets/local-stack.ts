@@ -4,8 +4,9 @@
  *
  *   plan:    set up (cached) -> resolve the weights -> pack the artifact -> the upload request and the
  *            spark-submit plan (endpoints as placeholders until the stack is up)
- *   execute: start the stack -> mirror the input folder to the bucket -> spark-submit (the backend's driver
- *            launcher) -> download the outputs into runs/<run-id>/ -> summary lines
+ *   execute: start the stack -> mirror the input folder to the bucket (job.inputFormat packed: pack it into
+ *            Parquet files on the host first and mirror those, targets/packed-input.ts) -> spark-submit (the
+ *            backend's driver launcher) -> download the outputs into runs/<run-id>/ -> summary lines
  *
  * `npm run local` runs it once; `npm run parity` (no operands) runs it for the local and the cluster profile.
  * Every resource goes on the context's scope, so the stack and the job stop on success, on error and on Ctrl-C
@@ -39,6 +40,7 @@ import { s3aUri, s3Uri } from '../storage/s3-uri.js';
 import { folderUpload, formatBytes, type UploadRequest } from '../storage/upload-plan.js';
 import { syncUploads } from '../storage/uploader.js';
 import { formatHostConversion, hostConversionPlan } from '../stack/docker/host-conversion.js';
+import { describePackedInput, packAndUpload, planPackedInput, type PackedInputPlan } from './packed-input.js';
 import { writeRunReport } from './run-report.js';
 import { startStackFor } from './stack-start.js';
 import type { ExecutionTarget, RunOutcome } from './target.js';
@@ -63,8 +65,10 @@ export interface LocalStackPlan {
   weights: ResolvedWeights;
   artifact: Artifact;
   input: InputSpec;
-  /** For a local input folder: the mirror of its images under the bucket's inputs prefix. */
+  /** For a local input folder read as images: the mirror of its images under the bucket's inputs prefix. */
   upload?: { request: UploadRequest; ignored: string[]; bytes: number };
+  /** For a local input folder with job.inputFormat packed: its shards, packed and mirrored at run time. */
+  packed?: PackedInputPlan;
   /** `<runsPrefix>/<run id>/` in the stack's bucket. */
   outputKey: string;
   /** Seconds spent by the set-up, for the summary. */
@@ -113,12 +117,12 @@ export function localStackTarget(cfg: WorkbenchConfig, ctx: RunContext, opts: Lo
     s3,
     artifact: plan.artifact,
     job: cfg.job,
-    input: plan.input.kind === 's3' ? s3aUri(plan.input.location) : s3aUri({ bucket, key: inputPrefix(cfg.storage.inputsPrefix, plan.input.name) }),
+    input: s3aUri(plan.input.kind === 's3' ? plan.input.location : { bucket, key: plan.packed?.prefix ?? inputPrefix(cfg.storage.inputsPrefix, plan.input.name) }),
     output: s3aUri({ bucket, key: plan.outputKey }),
     weights: plan.weights.spec,
     runId: plan.runId,
     modelCache,
-    images: plan.upload?.request.items.length,
+    images: plan.upload?.request.items.length ?? plan.packed?.pack.images,
   });
   // The driver of the native backend runs on this machine: its converted-model cache lives beside the others.
   // One folder per release: a model converted under one release's libraries is never served to another's.
@@ -156,14 +160,20 @@ export function localStackTarget(cfg: WorkbenchConfig, ctx: RunContext, opts: Lo
       out.info(`job artifact: sha256 ${artifact.sha256.slice(0, 12)}…`);
 
       let upload: LocalStackPlan['upload'];
+      let packed: LocalStackPlan['packed'];
       if (input.kind === 'local') {
-        const { request, ignored } = folderUpload(await scanLocalFolder(input.dir, signal), cfg.storage.bucket, inputPrefix(cfg.storage.inputsPrefix, input.name));
-        if (request.items.length === 0) {
-          throw new ConfigError([{ key: opts.inputSource, message: `no jpg/jpeg/png images under ${input.dir}`, fix: 'give a folder of images laid out as <Class>/<image>.jpg' }]);
+        const files = await scanLocalFolder(input.dir, signal);
+        const noImages = () => new ConfigError([{ key: opts.inputSource, message: `no jpg/jpeg/png images under ${input.dir}`, fix: 'give a folder of images laid out as <Class>/<image>.jpg' }]);
+        if (cfg.job.inputFormat === 'packed') {
+          packed = planPackedInput(cfg, files, input.name);
+          if (packed.pack.images === 0) throw noImages();
+        } else {
+          const { request, ignored } = folderUpload(files, cfg.storage.bucket, inputPrefix(cfg.storage.inputsPrefix, input.name));
+          if (request.items.length === 0) throw noImages();
+          upload = { request, ignored, bytes: request.items.reduce((n, i) => n + i.file.size, 0) };
         }
-        upload = { request, ignored, bytes: request.items.reduce((n, i) => n + i.file.size, 0) };
       }
-      return { runId, profileName: cfg.profileName, profile, tools, weights, artifact, input, upload, outputKey: outputPrefix(cfg.storage.runsPrefix, runId), setupSeconds };
+      return { runId, profileName: cfg.profileName, profile, tools, weights, artifact, input, upload, packed, outputKey: outputPrefix(cfg.storage.runsPrefix, runId), setupSeconds };
     },
 
     describe(plan) {
@@ -176,6 +186,7 @@ export function localStackTarget(cfg: WorkbenchConfig, ctx: RunContext, opts: Lo
           `upload: ${plan.input.dir} -> s3://${request.bucket}/${request.mirror[0]}: ${request.items.length} images (${formatBytes(plan.upload.bytes)}) at most; unchanged ones are skipped at run time`,
         );
       }
+      if (plan.input.kind === 'local' && plan.packed) lines.push(...describePackedInput(plan.packed, plan.input.dir, cfg.storage.bucket));
       lines.push(`spark-submit (profile ${plan.profileName}; endpoint and ports are chosen when the stack starts):`);
       // The cache argument depends on the backend, known here only when it is not 'auto'.
       const modelCache = cfg.stack.backend === 'native' ? nativeModelCache : undefined;
@@ -203,6 +214,8 @@ export function localStackTarget(cfg: WorkbenchConfig, ctx: RunContext, opts: Lo
         const { request, ignored } = plan.upload;
         const label = `upload ${displayPath(plan.input.dir, opts.cwd)} -> s3://${bucket}/${request.mirror[0]}`;
         await timer.time('upload', () => syncUploads(s3, { ...request, bucket }, { out, signal, label, ignored, archives: true }));
+      } else if (plan.packed) {
+        await packAndUpload(cfg, ctx, plan.packed, { python: plan.tools.python, s3, bucket, time: (step, fn) => timer.time(step, fn) });
       }
 
       // The run folder exists from the moment the job starts: driver.log is in it.

@@ -22,6 +22,7 @@ import { createS3Client } from '../storage/s3-client.js';
 import { s3aUri } from '../storage/s3-uri.js';
 import { isImageFile, type LocalFile, type UploadRequest } from '../storage/upload-plan.js';
 import { syncUploads } from '../storage/uploader.js';
+import { refusePackedInput } from './input-format.js';
 import { startStackFor } from './stack-start.js';
 
 /** The first `perClass` images of every class folder (sorted), so the check is quick and the same every time. */
@@ -47,6 +48,7 @@ export interface NotebookSession {
 /** Everything the notebook's kernel needs, started and uploaded; stopped with the command's scope. */
 export async function prepareNotebook(cfg: WorkbenchConfig, ctx: RunContext, o: { input?: string; perClass: number }): Promise<NotebookSession> {
   const { out, signal } = ctx;
+  refusePackedInput(cfg, 'notebook', 'the notebook');
   const tools = await ensureSetup(cfg, out, signal, ctx.env);
 
   let input = o.input ?? sharedSampleImagesDir(cfg.root, ctx.env);

@@ -10,6 +10,7 @@ const size = (images: number, rate: number, driverMb: number, workerMb: number):
   copies: images / 390,
   input: '/x',
   engine: 'onnxruntime',
+  input_format: 'images',
   model_cache: 'hit',
   command_s: images / rate,
   command_images_per_s: rate,

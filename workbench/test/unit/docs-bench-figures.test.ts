@@ -67,6 +67,17 @@ describe('bench figure blocks', () => {
     expect(scale(repoSources(root))).not.toContain('core-milliseconds');
   });
 
+  it('scale: says how the input was read when the result records it (older results do not: images)', () => {
+    const size = (images: number, input_format?: string) => ({
+      images, engine: 'onnxruntime', input_format, command_s: 100, command_images_per_s: images / 100, job_step_s: 80, job_images_per_s: images / 80, tasks: 4,
+      counts: { inputs: images, featurized: images, errors: 0 }, memory: { driver_jvm_mb: 1000, driver_python_mb: 200, executor_mb: 1000, python_worker_mb: 900 },
+    });
+    write('scale', { measured_at: '2026-12-04T11:00:00Z', machine, sizes: [size(3120, 'packed'), size(24960, 'packed')], goals: [] });
+    expect(scale(repoSources(root))).toContain('engine onnxruntime, input read as packed)');
+    write('scale', { measured_at: '2026-12-04T11:00:00Z', machine, sizes: [size(3120)], goals: [] });
+    expect(scale(repoSources(root))).toContain('engine onnxruntime) on the shared');
+  });
+
   it('names the command that writes a missing result', () => {
     expect(scale(repoSources(root))).toContain('`npm run bench -- --only scale` writes `bench-results/scale.json`');
     expect(benchSummary(repoSources(root))).toContain('`npm run bench -- --only docker` writes `bench-results/docker.json`');

@@ -152,3 +152,19 @@ describe('childEnv', () => {
     expect(env.AWS_SECRET_ACCESS_KEY).toBe(SECRET);
   });
 });
+
+describe('job.inputFormat on the command line', () => {
+  it('packed adds exactly --input-format packed, after --input; nothing else changes', () => {
+    const images = buildSubmitPlan(input()).args;
+    const packed = buildSubmitPlan(input({ job: JobSchema.parse({ inputFormat: 'packed' }), input: 's3a://fruits-workbench/inputs/fruits-synthetic.packed/' })).args;
+    const at = packed.indexOf('--input-format');
+    expect(packed.slice(at - 2, at + 2)).toEqual(['--input', 's3a://fruits-workbench/inputs/fruits-synthetic.packed/', '--input-format', 'packed']);
+    const withoutFlag = [...packed.slice(0, at), ...packed.slice(at + 2)];
+    expect(withoutFlag).toEqual(images.map((a) => (a === 's3a://fruits-workbench/inputs/fruits-synthetic/' ? 's3a://fruits-workbench/inputs/fruits-synthetic.packed/' : a)));
+  });
+
+  it('images (the default, or set) passes no --input-format at all', () => {
+    expect(buildSubmitPlan(input()).args).not.toContain('--input-format');
+    expect(buildSubmitPlan(input({ job: JobSchema.parse({ inputFormat: 'images' }) })).args).toEqual(buildSubmitPlan(input()).args);
+  });
+});

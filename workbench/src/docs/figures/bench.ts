@@ -103,9 +103,11 @@ export function scale(s: FigureSources): string {
           table(['images', ...roles, 'machine', 'machine busy'], cpuRows),
         ]
       : [];
+  // Said only when recorded: results from before input_format was recorded are all images.
+  const formats = [...new Set(r.sizes.map((z) => z.input_format).filter((f) => f !== undefined))];
   const goals = r.goals.map((g) => `- ${g.what}: ${g.value === null ? 'not measured in this run' : `${ratio(g.value)}, ${g.met ? 'met' : '**not met**'}`} (goal ${g.kind === 'min' ? 'at least' : 'at most'} ${g.threshold})`);
   return [
-    `The local stack (\`npm run local\`, MinIO + S3A, Spark \`local[*]\`, engine ${[...new Set(r.sizes.map((z) => z.engine))].join(', ')}) on the shared sample replicated with distinct keys, ${measured(r)}:`,
+    `The local stack (\`npm run local\`, MinIO + S3A, Spark \`local[*]\`, engine ${[...new Set(r.sizes.map((z) => z.engine))].join(', ')}${formats.length > 0 ? `, input read as ${formats.join(', ')}` : ''}) on the shared sample replicated with distinct keys, ${measured(r)}:`,
     '',
     table(['images', 'whole command, s (images/s)', 'job step, s (images/s)', 'tasks', 'featurized', 'driver JVM, MiB', 'driver Python, MiB', 'executor, MiB', 'one Python worker, MiB'], rows),
     ...cpu,
