@@ -73,7 +73,7 @@ describe('bench figure blocks', () => {
       counts: { inputs: images, featurized: images, errors: 0 }, memory: { driver_jvm_mb: 1000, driver_python_mb: 200, executor_mb: 1000, python_worker_mb: 900 },
     });
     write('scale', { measured_at: '2026-12-04T11:00:00Z', machine, sizes: [size(3120, 'packed'), size(24960, 'packed')], goals: [] });
-    expect(scale(repoSources(root))).toContain('engine onnxruntime, input read as packed)');
+    expect(scale(repoSources(root))).toContain('engine onnxruntime, input packed into Parquet files on the host (`job.inputFormat: packed`))');
     write('scale', { measured_at: '2026-12-04T11:00:00Z', machine, sizes: [size(3120)], goals: [] });
     expect(scale(repoSources(root))).toContain('engine onnxruntime) on the shared');
   });

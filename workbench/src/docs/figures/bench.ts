@@ -66,6 +66,16 @@ export function featurize(s: FigureSources): string {
 }
 
 /** The scale bench: the whole command and the job step per input size, the processes' peak memory, the issue's goals. */
+/** The input layouts the scale runs recorded; none in results from before input_format was recorded (all images). */
+function scaleFormats(sizes: { input_format?: string }[]): string[] {
+  return [...new Set(sizes.map((z) => z.input_format).filter((f): f is string => f !== undefined))];
+}
+
+/** How the scale figures say which input layout the runs read (job.inputFormat). */
+function formatShown(format: string): string {
+  return format === 'packed' ? 'packed into Parquet files on the host (`job.inputFormat: packed`)' : 'one object per image (`job.inputFormat: images`)';
+}
+
 export function scale(s: FigureSources): string {
   const r = s.bench('scale');
   if (!r) return notMeasured('scale');
@@ -103,11 +113,10 @@ export function scale(s: FigureSources): string {
           table(['images', ...roles, 'machine', 'machine busy'], cpuRows),
         ]
       : [];
-  // Said only when recorded: results from before input_format was recorded are all images.
-  const formats = [...new Set(r.sizes.map((z) => z.input_format).filter((f) => f !== undefined))];
+  const formats = scaleFormats(r.sizes);
   const goals = r.goals.map((g) => `- ${g.what}: ${g.value === null ? 'not measured in this run' : `${ratio(g.value)}, ${g.met ? 'met' : '**not met**'}`} (goal ${g.kind === 'min' ? 'at least' : 'at most'} ${g.threshold})`);
   return [
-    `The local stack (\`npm run local\`, MinIO + S3A, Spark \`local[*]\`, engine ${[...new Set(r.sizes.map((z) => z.engine))].join(', ')}${formats.length > 0 ? `, input read as ${formats.join(', ')}` : ''}) on the shared sample replicated with distinct keys, ${measured(r)}:`,
+    `The local stack (\`npm run local\`, MinIO + S3A, Spark \`local[*]\`, engine ${[...new Set(r.sizes.map((z) => z.engine))].join(', ')}${formats.length > 0 ? `, input ${formats.map(formatShown).join(' and ')}` : ''}) on the shared sample replicated with distinct keys, ${measured(r)}:`,
     '',
     table(['images', 'whole command, s (images/s)', 'job step, s (images/s)', 'tasks', 'featurized', 'driver JVM, MiB', 'driver Python, MiB', 'executor, MiB', 'one Python worker, MiB'], rows),
     ...cpu,
@@ -137,7 +146,7 @@ export function benchSummary(s: FigureSources): string {
   const sc = s.bench('scale');
   lines.push(
     sc
-      ? `- Scale, whole command on the local stack: ${sc.sizes.map((z) => `${fixed(z.command_images_per_s, 1)} images/s at ${count(z.images)} images`).join(', ')} (${measured(sc)}).`
+      ? `- Scale, whole command on the local stack${scaleFormats(sc.sizes).length > 0 ? `, input ${scaleFormats(sc.sizes).map(formatShown).join(' and ')}` : ''}: ${sc.sizes.map((z) => `${fixed(z.command_images_per_s, 1)} images/s at ${count(z.images)} images`).join(', ')} (${measured(sc)}).`
       : `- Scale: ${notMeasured('scale')}`,
   );
   const d = s.bench('docker');
